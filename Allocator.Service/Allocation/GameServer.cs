@@ -1,0 +1,73 @@
+namespace Allocator.Service.Allocation;
+
+/// <summary>
+/// The allocator's view of one game server: what selectors match on and what allocation changes.
+/// Mutable on purpose: the leader owns the only writable copy, and the engine edits it in place.
+/// </summary>
+public sealed class GameServer
+{
+    public string Namespace { get; set; } = "default";
+    public string Name { get; set; } = "";
+    public string State { get; set; } = GameServerStates.Ready;
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Annotations { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, CounterState> Counters { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ListState> Lists { get; set; } = new(StringComparer.Ordinal);
+    public string Address { get; set; } = "";
+    public List<GameServerAddress> Addresses { get; set; } = [];
+    public List<GameServerPort> Ports { get; set; } = [];
+    public string NodeName { get; set; } = "";
+    /// <summary>Bumped on every change the leader commits; lets readers tell versions apart.</summary>
+    public long Version { get; set; }
+
+    /// <summary>The hash field: <c>namespace/name</c>.</summary>
+    public string Key => KeyOf(Namespace, Name);
+
+    public static string KeyOf(string ns, string name) => ns + "/" + name;
+
+    public bool IsCandidate => State is GameServerStates.Ready or GameServerStates.Allocated;
+
+    public GameServer Clone() => new()
+    {
+        Namespace = Namespace,
+        Name = Name,
+        State = State,
+        Labels = new(Labels, StringComparer.Ordinal),
+        Annotations = new(Annotations, StringComparer.Ordinal),
+        Counters = Counters.ToDictionary(kv => kv.Key, kv => kv.Value with { }, StringComparer.Ordinal),
+        Lists = Lists.ToDictionary(kv => kv.Key, kv => new ListState { Capacity = kv.Value.Capacity, Values = [.. kv.Value.Values] }, StringComparer.Ordinal),
+        Address = Address,
+        Addresses = [.. Addresses],
+        Ports = [.. Ports],
+        NodeName = NodeName,
+        Version = Version,
+    };
+}
+
+/// <summary>Agones GameServer state names; only Ready and Allocated servers can be allocated.</summary>
+public static class GameServerStates
+{
+    public const string Ready = "Ready";
+    public const string Allocated = "Allocated";
+    public const string Reserved = "Reserved";
+    public const string Unhealthy = "Unhealthy";
+    public const string Shutdown = "Shutdown";
+}
+
+public sealed record CounterState
+{
+    public long Count { get; set; }
+    public long Capacity { get; set; }
+    public long Available => Math.Max(0, Capacity - Count);
+}
+
+public sealed class ListState
+{
+    public long Capacity { get; set; }
+    public List<string> Values { get; set; } = [];
+    public long Available => Math.Max(0, Capacity - Values.Count);
+}
+
+public sealed record GameServerAddress(string Type, string Address);
+
+public sealed record GameServerPort(string Name, int Port);

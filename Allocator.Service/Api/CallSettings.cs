@@ -1,0 +1,34 @@
+using Allocator.Service.Hosting;
+using Grpc.Core;
+
+namespace Allocator.Service.Api;
+
+/// <summary>The request id and deadline of one call, from its metadata and the configured bounds.</summary>
+public static class CallSettings
+{
+    public const string RequestIdHeader = "x-request-id";
+
+    /// <summary>The caller's <c>x-request-id</c> (its retries then reuse the first answer), or a new id.</summary>
+    public static string RequestId(ServerCallContext context)
+    {
+        var given = context.RequestHeaders.GetValue(RequestIdHeader);
+        if (given is null) return Guid.NewGuid().ToString("N");
+        if (!Names.IsRequestId(given))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{RequestIdHeader}: at most {Limits.MaxRequestIdLength} characters of letters, digits, '-', '_', '.', ':'"));
+        }
+
+        return given;
+    }
+
+    /// <summary>The caller's deadline, capped at MaxDeadline; DefaultDeadline when it set none.</summary>
+    public static DateTimeOffset Deadline(ServerCallContext context, AllocatorOptions options, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var cap = now + options.MaxDeadline;
+        if (context.Deadline == DateTime.MaxValue) return now + options.DefaultDeadline;
+        var callers = new DateTimeOffset(DateTime.SpecifyKind(context.Deadline, DateTimeKind.Utc));
+        return callers < cap ? callers : cap;
+    }
+}

@@ -1,0 +1,57 @@
+using Allocator.Inventory.V1;
+using Allocator.Queue.V1;
+using Allocator.Service.Hosting;
+using Allocator.Service.Queue;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Allocator.Service.Api;
+
+/// <summary>
+/// Stand-alone inventory API. Changes are queued like allocations and applied by the leader,
+/// so a call returns once its change is committed.
+/// </summary>
+public sealed class InventoryApi(RequestSubmitter submitter, IOptions<AllocatorOptions> options, TimeProvider time)
+    : InventoryService.InventoryServiceBase
+{
+    public override async Task<GameServerReply> Register(RegisterRequest request, ServerCallContext context)
+    {
+        Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
+        return (await SubmitAsync(new InventoryChange { Register = request }, context)).GameServer;
+    }
+
+    public override async Task<GameServerReply> Update(UpdateRequest request, ServerCallContext context)
+    {
+        Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
+        return (await SubmitAsync(new InventoryChange { Update = request }, context)).GameServer;
+    }
+
+    public override async Task<RemoveReply> Remove(RemoveRequest request, ServerCallContext context)
+    {
+        Require(InventoryValidator.ValidateName(request.Namespace, request.Name));
+        return (await SubmitAsync(new InventoryChange { Remove = request }, context)).Removed;
+    }
+
+    public override async Task<GameServerReply> EndSession(EndSessionRequest request, ServerCallContext context)
+    {
+        Require(InventoryValidator.Validate(request));
+        return (await SubmitAsync(new InventoryChange { EndSession = request }, context)).GameServer;
+    }
+
+    private static void Require(string? problem)
+    {
+        if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+    }
+
+    private async Task<Outcome> SubmitAsync(InventoryChange change, ServerCallContext context)
+    {
+        var outcome = await submitter.SubmitAsync(
+            RequestKind.Inventory,
+            CallSettings.RequestId(context),
+            JsonFormatter.Default.Format(change),
+            CallSettings.Deadline(context, options.Value, time),
+            context.CancellationToken);
+        return outcome.ThrowIfError();
+    }
+}

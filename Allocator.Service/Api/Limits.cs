@@ -1,0 +1,17 @@
+namespace Allocator.Service.Api;
+
+/// <summary>Bounds on request size, enforced before anything is queued.</summary>
+public static class Limits
+{
+    public const int MaxSelectors = 16;
+    public const int MaxPriorities = 16;
+    public const int MaxCounters = 16;
+    public const int MaxLists = 16;
+    public const int MaxLabels = 64;
+    public const int MaxExpressions = 32;
+    public const int MaxListValues = 1000;
+    public const int MaxKeyLength = 63;
+    public const int MaxValueLength = 256;
+    public const int MaxAnnotationValueLength = 4096;
+    public const int MaxRequestIdLength = 128;
+}

@@ -1,0 +1,51 @@
+using Allocator.Service.Api;
+using Allocator.Service.Leadership;
+using Allocator.Service.Processing;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Allocator.Service.Hosting;
+
+/// <summary>Builds one replica: every replica runs the same roles (front, candidate/leader).</summary>
+public static class AllocatorHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
+
+        builder.Services.AddOptions<AllocatorOptions>()
+            .Bind(builder.Configuration.GetSection(AllocatorOptions.Section))
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrWhiteSpace(o.ReplicaId)) o.ReplicaId = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Services
+            .AddStorage()
+            .AddQueue()
+            .AddLeadership()
+            .AddProcessing()
+            .AddApi();
+
+        var app = builder.Build();
+        app.MapApi();
+        return app;
+    }
+}
+
+/// <summary>Reports every invalid setting at start, each naming what to change.</summary>
+internal sealed class AllocatorOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AllocatorOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AllocatorOptions options)
+    {
+        var problems = options.Problems().ToList();
+        return problems.Count == 0
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
+    }
+}

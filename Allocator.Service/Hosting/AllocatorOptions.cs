@@ -1,0 +1,65 @@
+namespace Allocator.Service.Hosting;
+
+/// <summary>
+/// Settings of one replica, bound from the <c>Allocator</c> configuration section
+/// (environment: <c>Allocator__Redis</c>, command line: <c>--Allocator:Redis=...</c>).
+/// Defaults are documented in the README configuration table.
+/// </summary>
+public sealed class AllocatorOptions
+{
+    public const string Section = "Allocator";
+
+    /// <summary>StackExchange.Redis configuration string.</summary>
+    public string Redis { get; set; } = "127.0.0.1:6379";
+    /// <summary>Hash tag shared by every key of this fleet: <c>{alloc}:requests</c> ...</summary>
+    public string KeyPrefix { get; set; } = "alloc";
+    /// <summary>Unique per replica; defaults to host name + process id.</summary>
+    public string ReplicaId { get; set; } = "";
+    /// <summary>App version advertised for version-aware hand-over.</summary>
+    public string Version { get; set; } = "0.1.0";
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>How often a non-leader retries the lease (a released lease is tried at once).</summary>
+    public TimeSpan LeaseRetry { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Most entries the leader reads per stream per batch.</summary>
+    public int BatchSize { get; set; } = 256;
+    /// <summary>Safety poll when no wake-up arrives.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Deadline of a call that sets none.</summary>
+    public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Longest a call may wait, whatever its own deadline (Agones' API window).</summary>
+    public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Calls waiting on this replica beyond which new ones are refused (UNAVAILABLE).</summary>
+    public int MaxInFlight { get; set; } = 10_000;
+    /// <summary>How long an answer stays retrievable by request id (idempotent retries).</summary>
+    public TimeSpan ResultTtl { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long acknowledged entries stay in the streams for inspection.</summary>
+    public TimeSpan RequestHistory { get; set; } = TimeSpan.FromSeconds(60);
+    public InventoryOptions Inventory { get; set; } = new();
+
+    /// <summary>Every problem at once, each naming the setting to fix.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(Redis)) yield return "Allocator:Redis (Allocator__Redis) must name a Redis server, e.g. 127.0.0.1:6379.";
+        if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0) yield return "Allocator:KeyPrefix must be non-empty without braces or spaces.";
+        if (LeaseTtl < TimeSpan.FromMilliseconds(100)) yield return "Allocator:LeaseTtl must be at least 100ms.";
+        if (LeaseRetry <= TimeSpan.Zero) yield return "Allocator:LeaseRetry must be positive.";
+        if (BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
+        if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
+        if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
+        if (MaxInFlight < 1) yield return "Allocator:MaxInFlight must be at least 1.";
+        if (ResultTtl < MaxDeadline) yield return "Allocator:ResultTtl must be at least Allocator:MaxDeadline, so a late reply can still be looked up.";
+        if (RequestHistory < TimeSpan.Zero) yield return "Allocator:RequestHistory must not be negative.";
+    }
+}
+
+/// <summary>Stand-alone inventory seeding.</summary>
+public sealed class InventoryOptions
+{
+    /// <summary>
+    /// A generated fleet added by the first leader when missing, e.g.
+    /// <c>servers=100,nodes=10,capacity=10,counter=rooms,fleet=demo,namespace=default</c>.
+    /// </summary>
+    public string DemoFleet { get; set; } = "";
+    /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>
+    public string SeedFile { get; set; } = "";
+}

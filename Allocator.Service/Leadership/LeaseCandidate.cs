@@ -1,0 +1,67 @@
+using Allocator.Service.Hosting;
+using Allocator.Service.Storage;
+using Microsoft.Extensions.Options;
+using RedLockNet;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Leadership;
+
+/// <summary>
+/// Tries to take the leader lease until it succeeds: at once when a leader announces it has
+/// released it, otherwise every <see cref="AllocatorOptions.LeaseRetry"/>.
+/// </summary>
+public sealed class LeaseCandidate(
+    IDistributedLockFactory locks,
+    IConnectionMultiplexer redis,
+    KeyLayout keys,
+    IOptions<AllocatorOptions> options,
+    TimeProvider time,
+    ILogger<LeaseCandidate> log)
+{
+    private readonly SemaphoreSlim _released = new(0, 1);
+    private int _subscribed;
+
+    public async Task<Lease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        await SubscribeAsync();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), options.Value.LeaseTtl);
+                if (redLock.IsAcquired) return new Lease(redLock);
+                await redLock.DisposeAsync();
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                LeadershipLog.LeaseAttemptFailed(log, e.Message);
+            }
+
+            using var wait = new CancellationTokenSource(options.Value.LeaseRetry, time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
+            try
+            {
+                await _released.WaitAsync(either.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    /// <summary>Tells the other candidates the lease is free, so nobody waits out a TTL.</summary>
+    public Task AnnounceReleaseAsync() => redis.GetSubscriber().PublishAsync(keys.LeaseEvents, "released");
+
+    private async Task SubscribeAsync()
+    {
+        if (Interlocked.Exchange(ref _subscribed, 1) == 1) return;
+        await redis.GetSubscriber().SubscribeAsync(keys.LeaseEvents, (_, _) =>
+        {
+            if (_released.CurrentCount == 0)
+            {
+                try { _released.Release(); } catch (SemaphoreFullException) { }
+            }
+        });
+    }
+}

@@ -1,0 +1,76 @@
+using Allocator.Queue.V1;
+using Allocator.Service.Allocation;
+using Allocator.Service.Inventory;
+using Allocator.Service.Queue;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Allocator.Service.Processing;
+
+/// <summary>
+/// Decides a whole batch in memory, without I/O: inventory changes first (so a server that
+/// registers can be allocated in the same batch), then allocations in queue order. Requests
+/// that already have a stored result, or repeat an id of this batch, get that answer again
+/// instead of a second decision.
+/// </summary>
+public sealed class BatchDecider(Fleet fleet, AllocationEngine engine)
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    public DecidedBatch Decide(IReadOnlyList<QueuedRequest> batch, IReadOnlyDictionary<string, string> stored, DateTimeOffset now)
+    {
+        var answers = new List<Answer>(batch.Count);
+        var decided = new Dictionary<string, Outcome>(StringComparer.Ordinal);
+        foreach (var request in batch.OrderBy(r => r.Kind == RequestKind.Inventory ? 0 : 1))
+        {
+            if (stored.TryGetValue(request.RequestId, out var json))
+            {
+                answers.Add(new Answer(request, Outcomes.FromJson(json), AlreadyStored: true));
+            }
+            else if (decided.TryGetValue(request.RequestId, out var earlier))
+            {
+                answers.Add(new Answer(request, earlier, AlreadyStored: true));
+            }
+            else
+            {
+                var outcome = request.DeadlineUnixMs <= now.ToUnixTimeMilliseconds()
+                    ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline passed while queued; nothing was allocated")
+                    : DecideOne(request, now);
+                decided[request.RequestId] = outcome;
+                answers.Add(new Answer(request, outcome, AlreadyStored: false));
+            }
+        }
+
+        var (changed, removed) = fleet.TakeChanges();
+        return new DecidedBatch(answers, changed, removed);
+    }
+
+    private Outcome DecideOne(QueuedRequest request, DateTimeOffset now)
+    {
+        try
+        {
+            if (request.Kind == RequestKind.Inventory)
+            {
+                return InventoryApplier.Apply(fleet, Parser.Parse<InventoryChange>(request.Payload));
+            }
+
+            var spec = SpecDecoder.ToSpec(SpecDecoder.Parse(request.Payload));
+            var decision = engine.Allocate(spec, now);
+            return decision.Server is null
+                ? Outcomes.Error(StatusCode.ResourceExhausted, "no game server matches the selectors")
+                : new Outcome { Allocation = ResponseEncoder.ToResponse(decision.Server) };
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return Outcomes.Error(StatusCode.InvalidArgument, "queued request is not valid proto-JSON: " + e.Message);
+        }
+    }
+}
+
+/// <summary>An answer to one entry; <see cref="AlreadyStored"/> ones are re-sent, not re-written.</summary>
+public sealed record Answer(QueuedRequest Request, Outcome Outcome, bool AlreadyStored);
+
+public sealed record DecidedBatch(IReadOnlyList<Answer> Answers, IReadOnlyList<GameServer> Changed, IReadOnlyList<string> Removed)
+{
+    public bool IsEmpty => Answers.Count == 0 && Changed.Count == 0 && Removed.Count == 0;
+}

@@ -1,0 +1,57 @@
+using Allocator.Service.Leadership;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Processing;
+
+/// <summary>
+/// The candidate role of every replica: wait for the lease, lead a term, step down, repeat.
+/// On shutdown the term finishes the batch in hand, then the lease is released and the
+/// release announced so another replica takes over at once.
+/// </summary>
+public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, ILogger<LeaderService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Lease lease;
+            try
+            {
+                lease = await candidate.AcquireAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await term.RunAsync(lease, stopping);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                // The outcome of the last commit is unknown: drop the in-memory view (the term
+                // is over) and let whoever holds the lease next reload it from Redis.
+                ProcessingLog.TermFailed(log, e.Message);
+            }
+            finally
+            {
+                await ReleaseAsync(lease);
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(Lease lease)
+    {
+        try
+        {
+            await lease.DisposeAsync();
+            await candidate.AnnounceReleaseAsync();
+            ProcessingLog.LeaseReleased(log);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            ProcessingLog.ReleaseFailed(log, e.Message);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Allocator.Service.Allocation;
+using Allocator.Service.Hosting;
+using Allocator.Service.Inventory;
+using Allocator.Service.Leadership;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Processing;
+
+/// <summary>
+/// One leadership term: bump the epoch, load the occupancy hash, add missing seed servers,
+/// answer what earlier leaders left pending, then loop read -> decide -> commit until the
+/// lease is lost or the host stops. The in-memory fleet lives only as long as the term.
+/// </summary>
+public sealed class LeaderTerm(
+    IConnectionMultiplexer redis,
+    KeyLayout keys,
+    Scripts scripts,
+    ReplicaIdentity replica,
+    WakeSignal wake,
+    BatchCommitter committer,
+    IOptions<AllocatorOptions> options,
+    TimeProvider time,
+    ILogger<LeaderTerm> log)
+{
+    /// <summary>The epoch of the term in progress, 0 when not leading.</summary>
+    public long Epoch { get; private set; }
+
+    /// <summary>Runs the term; returns when leadership ends. <paramref name="stopping"/> ends it gracefully between batches.</summary>
+    public async Task RunAsync(Lease lease, CancellationToken stopping)
+    {
+        var db = redis.GetDatabase();
+        var started = Stopwatch.StartNew();
+        var epoch = (long)await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo],
+            [lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds()]);
+        if (epoch < 0)
+        {
+            ProcessingLog.Fenced(log, replica.Id, 0);
+            return;
+        }
+
+        Epoch = epoch;
+        try
+        {
+            await EnsureGroupAsync(db, keys.Requests);
+            await EnsureGroupAsync(db, keys.Inventory);
+            var fleet = await LoadFleetAsync(db);
+            var seeded = FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(options.Value.Inventory.DemoFleet, options.Value.Inventory.SeedFile));
+            ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, seeded, started.ElapsedMilliseconds);
+
+            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()));
+            var reader = new BatchReader(keys, scripts, replica);
+            await wake.StartAsync();
+
+            while (!stopping.IsCancellationRequested)
+            {
+                if (!lease.StillHeld)
+                {
+                    ProcessingLog.LeaseExpired(log, replica.Id, epoch);
+                    return;
+                }
+
+                IReadOnlyList<QueuedRequest>? batch = reader.Claiming
+                    ? await reader.ClaimAsync(db, options.Value.BatchSize)
+                    : await reader.ReadAsync(db, lease, options.Value.BatchSize);
+                if (batch is null)
+                {
+                    ProcessingLog.Fenced(log, replica.Id, epoch);
+                    return;
+                }
+
+                var stored = await reader.StoredResultsAsync(db, batch);
+                var decided = decider.Decide(batch, stored, time.GetUtcNow());
+                if (decided.IsEmpty)
+                {
+                    if (!reader.Claiming) await wake.WaitAsync(options.Value.PollInterval, time, stopping);
+                    continue;
+                }
+
+                if (!await committer.CommitAsync(db, lease, decided))
+                {
+                    ProcessingLog.Fenced(log, replica.Id, epoch);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Epoch = 0;
+        }
+    }
+
+    private async Task<Fleet> LoadFleetAsync(IDatabase db)
+    {
+        var fleet = new Fleet();
+        foreach (var entry in await db.HashGetAllAsync(keys.GameServers))
+        {
+            fleet.Load(GameServerJson.Deserialize(entry.Value!));
+        }
+
+        return fleet;
+    }
+
+    private static async Task EnsureGroupAsync(IDatabase db, RedisKey stream)
+    {
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(stream, KeyLayout.ProcessorGroup, "0-0", createStream: true);
+        }
+        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP"))
+        {
+            // Created by an earlier leader.
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Allocator.Service.Processing;
+
+internal static partial class ProcessingLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Leading: replica {Replica} epoch {Epoch}; loaded {Servers} game servers ({Seeded} seeded) in {Elapsed} ms")]
+    public static partial void TermStarted(ILogger logger, string replica, long epoch, int servers, int seeded, long elapsed);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} no longer holds the lease (fenced)")]
+    public static partial void Fenced(ILogger logger, string replica, long epoch);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} could not extend its lease")]
+    public static partial void LeaseExpired(ILogger logger, string replica, long epoch);
+
+    [LoggerMessage(2004, LogLevel.Error, "Leadership term ended by a Redis failure: {Reason}")]
+    public static partial void TermFailed(ILogger logger, string reason);
+
+    [LoggerMessage(2005, LogLevel.Information, "Leader lease released and announced")]
+    public static partial void LeaseReleased(ILogger logger);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
+    public static partial void ReleaseFailed(ILogger logger, string reason);
+}

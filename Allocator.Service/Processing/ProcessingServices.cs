@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Allocator.Service.Processing;
+
+public static class ProcessingServices
+{
+    /// <summary>The candidate/leader loop and what a term needs.</summary>
+    public static IServiceCollection AddProcessing(this IServiceCollection services)
+    {
+        services.TryAddSingleton<BatchCommitter>();
+        services.TryAddSingleton<LeaderTerm>();
+        services.AddHostedService<LeaderService>();
+        return services;
+    }
+}

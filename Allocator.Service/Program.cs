@@ -1,0 +1,15 @@
+using Allocator.Service.Hosting;
+
+// One binary: `serve` (the default) runs a replica; the others are tools that ship in the same image.
+return args.FirstOrDefault() switch
+{
+    "burst" => await BurstCommand.RunAsync(args[1..]),
+    "serve" => await ServeAsync(args[1..]),
+    _ => await ServeAsync(args),
+};
+
+static async Task<int> ServeAsync(string[] args)
+{
+    await AllocatorHost.Build(args).RunAsync();
+    return 0;
+}

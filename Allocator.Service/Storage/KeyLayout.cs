@@ -1,0 +1,31 @@
+using StackExchange.Redis;
+
+namespace Allocator.Service.Storage;
+
+/// <summary>
+/// Every Redis key and channel of one fleet, built in one place. All share the hash tag
+/// <c>{prefix}</c>, so multi-key scripts stay on one Redis Cluster slot.
+/// </summary>
+public sealed class KeyLayout(string prefix)
+{
+    public const string ProcessorGroup = "processors";
+
+    public string Prefix { get; } = prefix;
+    private string Tag => "{" + Prefix + "}:";
+
+    public RedisKey Requests => Tag + "requests";
+    public RedisKey Inventory => Tag + "inventory";
+    public RedisKey GameServers => Tag + "gameservers";
+    public RedisKey Leader => Tag + "leader";
+    public RedisKey LeaderInfo => Tag + "leader-info";
+    public RedisKey Epoch => Tag + "epoch";
+    public RedisKey Members => Tag + "members";
+    public RedisKey Outbox => Tag + "outbox";
+
+    public RedisKey Result(string requestId) => Tag + "result:" + requestId;
+
+    public RedisChannel Reply(string replica) => RedisChannel.Literal(Tag + "reply:" + replica);
+    public RedisChannel Wake => RedisChannel.Literal(Tag + "wake");
+    /// <summary>Leadership announcements (a lease was released) so candidates try at once.</summary>
+    public RedisChannel LeaseEvents => RedisChannel.Literal(Tag + "lease");
+}

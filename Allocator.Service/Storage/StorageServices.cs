@@ -1,0 +1,25 @@
+using Allocator.Service.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Storage;
+
+public static class StorageServices
+{
+    /// <summary>One Redis connection per replica, the key layout and the scripts.</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AllocatorOptions>>().Value;
+            var config = ConfigurationOptions.Parse(options.Redis);
+            config.AbortOnConnectFail = false; // start anyway; calls answer UNAVAILABLE until Redis is back
+            config.ClientName ??= "allocator-" + options.ReplicaId;
+            return ConnectionMultiplexer.Connect(config);
+        });
+        services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<AllocatorOptions>>().Value.KeyPrefix));
+        services.TryAddSingleton<Scripts>();
+        return services;
+    }
+}
