@@ -17,6 +17,8 @@ public sealed class AllocatorOptions
     public string ReplicaId { get; set; } = "";
     /// <summary>App version advertised for version-aware hand-over.</summary>
     public string Version { get; set; } = "0.1.0";
+    /// <summary>Whether this replica competes for leadership; false makes a front-only replica.</summary>
+    public bool Lead { get; set; } = true;
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(3);
     /// <summary>How often a non-leader retries the lease (a released lease is tried at once).</summary>
     public TimeSpan LeaseRetry { get; set; } = TimeSpan.FromSeconds(1);

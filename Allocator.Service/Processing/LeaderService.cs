@@ -1,4 +1,6 @@
+using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Allocator.Service.Processing;
@@ -8,10 +10,11 @@ namespace Allocator.Service.Processing;
 /// On shutdown the term finishes the batch in hand, then the lease is released and the
 /// release announced so another replica takes over at once.
 /// </summary>
-public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, ILogger<LeaderService> log) : BackgroundService
+public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOptions<AllocatorOptions> options, ILogger<LeaderService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        if (!options.Value.Lead) return;
         while (!stopping.IsCancellationRequested)
         {
             Lease lease;
