@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text;
+using Allocation.V1;
+using Allocator.Inventory.V1;
+using Grpc.Net.Client;
+
+namespace Allocator.Tests.Infrastructure;
+
+/// <summary>
+/// One allocator replica as a real process (the service binary), so a test can SIGKILL it.
+/// Ready once its gRPC port accepts a call.
+/// </summary>
+public sealed class ReplicaProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ReplicaProcess(string id, int port, Process process)
+    {
+        Id = id;
+        Port = port;
+        _process = process;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        Allocation = new AllocationService.AllocationServiceClient(Channel);
+        Inventory = new InventoryService.InventoryServiceClient(Channel);
+    }
+
+    public string Id { get; }
+    public int Port { get; }
+    public GrpcChannel Channel { get; }
+    public AllocationService.AllocationServiceClient Allocation { get; }
+    public InventoryService.InventoryServiceClient Inventory { get; }
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, params string[] settings)
+    {
+        var port = RedisServer.FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "Allocator.Service.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var arg in new[]
+        {
+            dll, "--urls", $"http://127.0.0.1:{port}",
+            $"--Allocator:Redis={redis}", $"--Allocator:KeyPrefix={prefix}", $"--Allocator:ReplicaId={id}",
+            "--Logging:LogLevel:Default=Information",
+        }.Concat(settings))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var replica = new ReplicaProcess(id, port, Process.Start(info)!);
+        replica._process.OutputDataReceived += (_, e) => replica.Append(e.Data);
+        replica._process.ErrorDataReceived += (_, e) => replica.Append(e.Data);
+        replica._process.BeginOutputReadLine();
+        replica._process.BeginErrorReadLine();
+        await replica.WaitUntilListeningAsync();
+        return replica;
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+        if (line.Contains("Now listening on")) _listening.TrySetResult();
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var exited = _process.WaitForExitAsync();
+        var done = await Task.WhenAny(_listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (done != _listening.Task) throw new InvalidOperationException($"replica {Id} did not start:\n{Log}");
+    }
+}
