@@ -1,0 +1,132 @@
+using Allocation.V1;
+using Allocator.Inventory.V1;
+using Allocator.Service.Hosting;
+using Allocator.Tests.Infrastructure;
+using Grpc.Core;
+
+namespace Allocator.Tests.EndToEnd;
+
+/// <summary>Error mapping and the stand-alone inventory API, against one replica and a front-only one.</summary>
+public class SingleReplicaTests : IAsyncLifetime
+{
+    private ReplicaProcess _leader = null!;
+    private ReplicaProcess _frontOnly = null!;
+    private ReplicaProcess _noLeader = null!;
+    private string _prefix = "";
+
+    public async Task InitializeAsync()
+    {
+        var redis = await RedisServer.GetAsync();
+        _prefix = RedisServer.UniquePrefix(nameof(SingleReplicaTests));
+        var starting = new[]
+        {
+            ReplicaProcess.StartAsync("leader", redis.ConnectionString, _prefix),
+            ReplicaProcess.StartAsync("front", redis.ConnectionString, _prefix, "--Allocator:Lead=false"),
+            ReplicaProcess.StartAsync("lonely", redis.ConnectionString, _prefix + "-empty", "--Allocator:Lead=false",
+                "--Allocator:MaxDeadline=00:00:01", "--Allocator:DefaultDeadline=00:00:01"),
+        };
+        var started = await Task.WhenAll(starting);
+        (_leader, _frontOnly, _noLeader) = (started[0], started[1], started[2]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _leader.DisposeAsync();
+        await _frontOnly.DisposeAsync();
+        await _noLeader.DisposeAsync();
+    }
+
+    private static Allocator.Inventory.V1.GameServer Server(string name, string fleet, long capacity = 4) => new()
+    {
+        Name = name,
+        NodeName = "node-1",
+        Address = "192.0.2.10",
+        Labels = { ["agones.dev/fleet"] = fleet },
+        Counters = { ["rooms"] = new Counter { Capacity = capacity } },
+        Ports = { new Port { Name = "game", Port_ = 7777 } },
+    };
+
+    [Fact]
+    public async Task Registered_servers_are_allocated_through_any_replica_and_sessions_end()
+    {
+        await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("inv-1", "inv") });
+        var request = BurstCommand.SessionRequest("inv", "rooms");
+        request.Metadata = new MetaPatch { Labels = { ["match"] = "m-42" } };
+
+        var first = await _frontOnly.Allocation.AllocateAsync(request);
+        Assert.Equal("inv-1", first.GameServerName);
+        Assert.Equal("192.0.2.10", first.Address);
+        Assert.Equal("node-1", first.NodeName);
+        Assert.Equal("local", first.Source);
+        Assert.Equal(7777, Assert.Single(first.Ports).Port);
+        Assert.Equal("m-42", first.Metadata.Labels["match"]);
+        Assert.True(first.Metadata.Annotations.ContainsKey("agones.dev/last-allocated"));
+        Assert.Equal(1, first.Counters["rooms"].Count);
+        Assert.Equal(4, first.Counters["rooms"].Capacity);
+
+        var ended = await _leader.Inventory.EndSessionAsync(new EndSessionRequest { Name = "inv-1", Counter = "rooms" });
+        Assert.Equal(0, ended.GameServer.Counters["rooms"].Count);
+        Assert.Equal("Allocated", ended.GameServer.State);
+
+        Assert.True((await _leader.Inventory.RemoveAsync(new RemoveRequest { Name = "inv-1" })).Removed);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_retry_with_the_same_request_id_gets_the_same_answer()
+    {
+        await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("retry-1", "retry", capacity: 10) });
+        var request = BurstCommand.SessionRequest("retry", "rooms");
+        var headers = new Metadata { { "x-request-id", "retry-abc" } };
+
+        var first = await _leader.Allocation.AllocateAsync(request, headers);
+        var again = await _frontOnly.Allocation.AllocateAsync(request, headers);
+        Assert.Equal(first, again);
+        Assert.Equal(1, again.Counters["rooms"].Count);
+    }
+
+    [Fact]
+    public async Task Update_of_an_unknown_server_is_NotFound()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => _leader.Inventory.UpdateAsync(new UpdateRequest { GameServer = Server("never", "x") }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_requests_are_refused_naming_the_field_before_anything_is_queued()
+    {
+        var request = new AllocationRequest();
+        request.Counters["rooms"] = new CounterAction { Action = "Explode", Amount = 1 };
+        var e = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("counters[rooms].action", e.Status.Detail);
+
+        var badServer = Server("Bad_Name", "x");
+        var inv = await Assert.ThrowsAsync<RpcException>(() => _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = badServer }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, inv.StatusCode);
+        Assert.StartsWith("gameServer.name", inv.Status.Detail);
+
+        var badId = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(new AllocationRequest(), new Metadata { { "x-request-id", "has spaces" } }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
+        Assert.StartsWith("x-request-id", badId.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Multi_cluster_is_Unimplemented()
+    {
+        var request = new AllocationRequest { MultiClusterSetting = new MultiClusterSetting { Enabled = true } };
+        var e = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_a_leader_a_call_is_Unavailable_at_its_deadline()
+    {
+        // That replica caps every call at 1 s (MaxDeadline); the client would wait 10.
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            _noLeader.Allocation.AllocateAsync(new AllocationRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10))).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("no allocator leader", e.Status.Detail);
+    }
+}

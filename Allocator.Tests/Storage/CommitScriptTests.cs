@@ -1,0 +1,108 @@
+using Allocator.Queue.V1;
+using Allocator.Service.Allocation;
+using Allocator.Service.Hosting;
+using Allocator.Service.Leadership;
+using Allocator.Service.Processing;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Allocator.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using RedLockNet.SERedis;
+using RedLockNet.SERedis.Configuration;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.Storage;
+
+/// <summary>The commit script against a real Redis: fenced, atomic, and never trims unacknowledged entries.</summary>
+public class CommitScriptTests
+{
+    private static readonly Scripts Scripts = new();
+
+    private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchReader Reader, BatchCommitter Committer);
+
+    private static async Task<Setup> SetUpAsync(string name, TimeSpan history)
+    {
+        var redis = await RedisServer.GetAsync();
+        var keys = new KeyLayout(RedisServer.UniquePrefix(name));
+        var db = redis.Connection.GetDatabase();
+        await db.StreamCreateConsumerGroupAsync(keys.Requests, KeyLayout.ProcessorGroup, "0-0", createStream: true);
+        await db.StreamCreateConsumerGroupAsync(keys.Inventory, KeyLayout.ProcessorGroup, "0-0", createStream: true);
+        var locks = RedLockFactory.Create([new RedLockMultiplexer(redis.Connection) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
+        var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), TimeSpan.FromSeconds(30));
+        Assert.True(redLock.IsAcquired);
+        var options = Options.Create(new AllocatorOptions { RequestHistory = history });
+        var replica = new ReplicaIdentity("tester", "1");
+        return new Setup(db, keys, new Lease(redLock), new BatchReader(keys, Scripts, replica), new BatchCommitter(keys, Scripts, options));
+    }
+
+    private static async Task EnqueueAsync(Setup s, params string[] ids)
+    {
+        foreach (var id in ids)
+        {
+            await s.Db.StreamAddAsync(s.Keys.Requests, [new(EntryFields.Id, id), new(EntryFields.Replica, "front-1"), new(EntryFields.Request, "{}")]);
+        }
+    }
+
+    private static DecidedBatch Decided(IReadOnlyList<QueuedRequest> batch, params GameServer[] changed) =>
+        new(batch.Select(r => new Answer(r, new Outcome { Code = 0 }, AlreadyStored: false)).ToList(), changed, []);
+
+    [Fact]
+    public async Task A_commit_without_the_lease_writes_nothing_and_acknowledges_nothing()
+    {
+        var s = await SetUpAsync(nameof(A_commit_without_the_lease_writes_nothing_and_acknowledges_nothing), TimeSpan.Zero);
+        await EnqueueAsync(s, "a", "b");
+        var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+        Assert.Equal(2, batch.Count);
+
+        // Another replica takes the lease (ours expired while we were paused).
+        await s.Db.StringSetAsync(s.Keys.Leader, "someone-else");
+        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+
+        Assert.False(committed);
+        Assert.Equal(0, await s.Db.HashLengthAsync(s.Keys.GameServers));
+        Assert.False(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
+        Assert.Equal(2, (await s.Db.StreamPendingAsync(s.Keys.Requests, KeyLayout.ProcessorGroup)).PendingMessageCount);
+        Assert.Null(await s.Reader.ReadAsync(s.Db, s.Lease, 10));
+    }
+
+    [Fact]
+    public async Task A_commit_writes_servers_and_results_then_acknowledges_and_answers()
+    {
+        var s = await SetUpAsync(nameof(A_commit_writes_servers_and_results_then_acknowledges_and_answers), TimeSpan.FromMinutes(1));
+        await EnqueueAsync(s, "a", "b");
+        var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+
+        var received = new TaskCompletionSource<ReplyBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscriber = (await RedisServer.GetAsync()).Connection.GetSubscriber();
+        await subscriber.SubscribeAsync(s.Keys.Reply("front-1"), (_, m) => received.TrySetResult(ReplyBatch.Parser.ParseFrom((byte[])m!)));
+
+        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" })));
+
+        Assert.True(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
+        Assert.True(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
+        Assert.NotNull(await s.Db.KeyTimeToLiveAsync(s.Keys.Result("b")));
+        Assert.Equal(0, (await s.Db.StreamPendingAsync(s.Keys.Requests, KeyLayout.ProcessorGroup)).PendingMessageCount);
+        Assert.Equal(2, await s.Db.StreamLengthAsync(s.Keys.Requests)); // kept as history
+        var replies = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["a", "b"], replies.Replies.Select(r => r.RequestId));
+    }
+
+    [Fact]
+    public async Task History_is_trimmed_but_never_past_an_unacknowledged_entry()
+    {
+        var s = await SetUpAsync(nameof(History_is_trimmed_but_never_past_an_unacknowledged_entry), TimeSpan.Zero);
+        await EnqueueAsync(s, "a", "b", "c");
+        var all = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+        await EnqueueAsync(s, "d"); // queued, not yet read
+
+        // Commit only "b": "a" stays pending, "d" undelivered; "c" is pending too.
+        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[1]])));
+
+        var left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
+        Assert.Equal(["a", "b", "c", "d"], left); // nothing before the oldest pending ("a") may go
+
+        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[0], all[2]])));
+        left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
+        Assert.Equal(["c", "d"], left); // trimmed up to the newest acknowledged; "d" was never delivered
+    }
+}
