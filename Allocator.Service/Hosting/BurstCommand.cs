@@ -26,6 +26,16 @@ public static class BurstCommand
         var clients = channels.Select(c => new AllocationService.AllocationServiceClient(c)).ToArray();
         var request = SessionRequest(fleet, counter);
 
+        // Warm connections and JIT with calls that take the whole path (queue, leader, reply)
+        // but match nothing, so they neither consume sessions nor count in the table.
+        var warmup = int.Parse(options.Get("warmup", "200"));
+        var probe = SessionRequest("burst-warmup-matches-nothing", counter);
+        await Task.WhenAll(Enumerable.Range(0, warmup).Select(async i =>
+        {
+            try { await clients[i % clients.Length].AllocateAsync(probe, deadline: DateTime.UtcNow.AddSeconds(10)); }
+            catch (RpcException) { }
+        }));
+
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<StatusCode, int>();
         var servers = new ConcurrentDictionary<string, long>();
