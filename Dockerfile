@@ -14,7 +14,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
-    DOTNET_EnableDiagnostics=0 \
     DOTNET_gcServer=0
 EXPOSE 8080
 USER $APP_UID

@@ -16,6 +16,7 @@ PIDS=()
 STARTED_REDIS=""
 
 cleanup() {
+  trap - EXIT INT TERM
   echo
   echo "Stopping replicas ..."
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -36,9 +37,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   echo "Starting redis-server on 127.0.0.1:$REDIS_PORT ..."
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfilename demo.aof --dir /tmp --daemonize yes >/dev/null
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
   STARTED_REDIS=1
-  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 100); do [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ] && break; sleep 0.1; done
 fi
 # The demo owns the {alloc} keys of this Redis: start from an empty fleet.
 redis-cli -p "$REDIS_PORT" --scan --pattern '{alloc}:*' | xargs -r redis-cli -p "$REDIS_PORT" del >/dev/null

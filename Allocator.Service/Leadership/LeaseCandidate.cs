@@ -56,12 +56,12 @@ public sealed class LeaseCandidate(
     private async Task SubscribeAsync()
     {
         if (Interlocked.Exchange(ref _subscribed, 1) == 1) return;
-        await redis.GetSubscriber().SubscribeAsync(keys.LeaseEvents, (_, _) =>
+        await redis.SubscribeAsync(keys.LeaseEvents, (_, _) =>
         {
             if (_released.CurrentCount == 0)
             {
                 try { _released.Release(); } catch (SemaphoreFullException) { }
             }
-        });
+        }, log);
     }
 }

@@ -9,7 +9,7 @@ namespace Allocator.Service.Queue;
 /// Receives the answers the leader publishes on this replica's reply channel and hands each
 /// to the call waiting for it.
 /// </summary>
-public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica)
+public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, ILogger<ReplyRouter> log)
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Outcome>> _waiting = new(StringComparer.Ordinal);
     private int _started;
@@ -19,8 +19,7 @@ public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, Re
     public async Task StartAsync()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
-        var queue = await redis.GetSubscriber().SubscribeAsync(keys.Reply(replica.Id));
-        queue.OnMessage(message => Deliver(ReplyBatch.Parser.ParseFrom((byte[])message.Message!)));
+        await redis.SubscribeAsync(keys.Reply(replica.Id), (_, message) => Deliver(ReplyBatch.Parser.ParseFrom((byte[])message!)), log);
     }
 
     /// <summary>Registers interest in a request id before it is queued, so no answer is missed.</summary>

@@ -9,7 +9,7 @@ namespace Allocator.Service.Queue;
 /// the batch loop. StackExchange.Redis has no blocking reads, so this replaces XREADGROUP BLOCK.
 /// A signal that arrives while the leader is busy is kept (one is enough).
 /// </summary>
-public sealed class WakeSignal(IConnectionMultiplexer redis, KeyLayout keys)
+public sealed class WakeSignal(IConnectionMultiplexer redis, KeyLayout keys, ILogger<WakeSignal> log)
 {
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _started;
@@ -17,7 +17,7 @@ public sealed class WakeSignal(IConnectionMultiplexer redis, KeyLayout keys)
     public async Task StartAsync()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
-        await redis.GetSubscriber().SubscribeAsync(keys.Wake, (_, _) => Set());
+        await redis.SubscribeAsync(keys.Wake, (_, _) => Set(), log);
     }
 
     public void Set() => _signal.Writer.TryWrite(true);

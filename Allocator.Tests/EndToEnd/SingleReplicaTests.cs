@@ -113,6 +113,17 @@ public class SingleReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_Redis_a_call_is_Unavailable()
+    {
+        var nowhere = $"127.0.0.1:{RedisServer.FreePort()},connectTimeout=500,syncTimeout=500,asyncTimeout=500";
+        await using var replica = await ReplicaProcess.StartAsync("no-redis", nowhere, _prefix + "-down", "--Allocator:Lead=false");
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            replica.Allocation.AllocateAsync(new AllocationRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20))).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("unreachable", e.Status.Detail);
+    }
+
+    [Fact]
     public async Task Multi_cluster_is_Unimplemented()
     {
         var request = new AllocationRequest { MultiClusterSetting = new MultiClusterSetting { Enabled = true } };
