@@ -26,9 +26,6 @@ public sealed class LeaderTerm(
     TimeProvider time,
     ILogger<LeaderTerm> log)
 {
-    /// <summary>The epoch of the term in progress, 0 when not leading.</summary>
-    public long Epoch { get; private set; }
-
     /// <summary>Runs the term; returns when leadership ends. <paramref name="stopping"/> ends it gracefully between batches.</summary>
     public async Task RunAsync(Lease lease, CancellationToken stopping)
     {
@@ -42,7 +39,6 @@ public sealed class LeaderTerm(
             return;
         }
 
-        Epoch = epoch;
         try
         {
             await EnsureGroupAsync(db, keys.Requests);
@@ -90,10 +86,6 @@ public sealed class LeaderTerm(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
-        finally
-        {
-            Epoch = 0;
-        }
     }
 
     private async Task<Fleet> LoadFleetAsync(IDatabase db)
@@ -101,7 +93,15 @@ public sealed class LeaderTerm(
         var fleet = new Fleet();
         foreach (var entry in await db.HashGetAllAsync(keys.GameServers))
         {
-            fleet.Load(GameServerJson.Deserialize(entry.Value!));
+            try
+            {
+                fleet.Load(GameServerJson.Deserialize(entry.Value!));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                // One damaged entry must not stop the fleet; it stays out of the candidate set.
+                ProcessingLog.UnreadableGameServer(log, (string)entry.Name!, e.Message);
+            }
         }
 
         return fleet;

@@ -17,6 +17,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2005, LogLevel.Information, "Leader lease released and announced")]
     public static partial void LeaseReleased(ILogger logger);
 
+    [LoggerMessage(2007, LogLevel.Error, "Game server {Key} in the occupancy hash is unreadable and was skipped: {Reason}")]
+    public static partial void UnreadableGameServer(ILogger logger, string key, string reason);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }
