@@ -31,7 +31,7 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
             var seen = 0;
             foreach (var server in fleet.Servers)
             {
-                if (server.Namespace != spec.Namespace || !server.IsCandidate || !SelectorMatch.Matches(selector, server)) continue;
+                if (server.Namespace != spec.Namespace || !server.IsCandidate || !HasRoom(spec, server) || !SelectorMatch.Matches(selector, server)) continue;
 
                 if (randomPick)
                 {
@@ -48,6 +48,23 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A request that increments a counter needs that much room on it: where Agones would
+    /// allocate and silently clamp the count at capacity, we never hand out a session a
+    /// server cannot hold (invariant I1).
+    /// </summary>
+    internal static bool HasRoom(AllocationSpec spec, GameServer server)
+    {
+        foreach (var (key, action) in spec.CounterActions)
+        {
+            if (action.Operation != CounterOperation.Increment || !server.Counters.TryGetValue(key, out var counter)) continue;
+            var capacity = action.Capacity ?? counter.Capacity;
+            if (counter.Count + action.Amount > capacity) return false;
+        }
+
+        return true;
     }
 
     /// <summary>

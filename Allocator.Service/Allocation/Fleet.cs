@@ -3,7 +3,8 @@ namespace Allocator.Service.Allocation;
 /// <summary>
 /// The leader's in-memory copy of the occupancy hash, with the per-node tallies Packed
 /// ordering needs. Records which game servers changed since the last <see cref="TakeChanges"/>,
-/// so a batch commits exactly what it touched.
+/// so a batch commits exactly what it touched, and keeps what they were before, so a batch
+/// that cannot be committed is undone with <see cref="Rollback"/>.
 /// </summary>
 public sealed class Fleet
 {
@@ -11,6 +12,8 @@ public sealed class Fleet
     private readonly Dictionary<string, NodeTally> _nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
+    // key -> the server as it was before the batch first touched it (null: it did not exist).
+    private readonly Dictionary<string, GameServer?> _before = new(StringComparer.Ordinal);
 
     public int Count => _servers.Count;
 
@@ -31,6 +34,7 @@ public sealed class Fleet
     /// <summary>Adds or replaces a server and records the change.</summary>
     public void Put(GameServer server)
     {
+        Remember(server.Key);
         var previous = _servers.GetValueOrDefault(server.Key);
         server.Version = (previous?.Version ?? server.Version) + 1;
         Load(server);
@@ -40,6 +44,7 @@ public sealed class Fleet
 
     public bool Remove(string key)
     {
+        Remember(key);
         if (!Forget(key)) return false;
         _changed.Remove(key);
         _removed.Add(key);
@@ -52,6 +57,7 @@ public sealed class Fleet
     /// </summary>
     public void Edit(GameServer server, Action<GameServer> edit)
     {
+        Remember(server.Key);
         Tally(server, -1);
         edit(server);
         server.Version++;
@@ -67,6 +73,28 @@ public sealed class Fleet
         _changed.Clear();
         _removed.Clear();
         return (changed, removed);
+    }
+
+    /// <summary>The batch was committed: its changes are now the stored state.</summary>
+    public void Accept() => _before.Clear();
+
+    /// <summary>The batch was not committed: restore every server it touched.</summary>
+    public void Rollback()
+    {
+        foreach (var (key, original) in _before)
+        {
+            Forget(key);
+            if (original is not null) Load(original);
+        }
+
+        _before.Clear();
+        _changed.Clear();
+        _removed.Clear();
+    }
+
+    private void Remember(string key)
+    {
+        if (!_before.ContainsKey(key)) _before[key] = _servers.GetValueOrDefault(key)?.Clone();
     }
 
     private bool Forget(string key)

@@ -32,8 +32,15 @@ public sealed class AllocatorOptions
     public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Calls waiting on this replica beyond which new ones are refused (UNAVAILABLE).</summary>
     public int MaxInFlight { get; set; } = 10_000;
+    /// <summary>Longest the front waits on Redis when settling a call at its deadline.</summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How long an answer stays retrievable by request id (idempotent retries).</summary>
     public TimeSpan ResultTtl { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long an error answer (no effect) stays: it fences a leader's late commit of a request
+    /// its front gave up on, and re-answers lost replies; a retry after it is decided afresh.
+    /// </summary>
+    public TimeSpan ErrorResultTtl { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>How long acknowledged entries stay in the streams for inspection.</summary>
     public TimeSpan RequestHistory { get; set; } = TimeSpan.FromSeconds(60);
     public InventoryOptions Inventory { get; set; } = new();
@@ -48,9 +55,12 @@ public sealed class AllocatorOptions
         if (BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
         if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
+        if (SettleTimeout <= TimeSpan.Zero) yield return "Allocator:SettleTimeout must be positive.";
         if (MaxInFlight < 1) yield return "Allocator:MaxInFlight must be at least 1.";
         if (ResultTtl < MaxDeadline) yield return "Allocator:ResultTtl must be at least Allocator:MaxDeadline, so a late reply can still be looked up.";
-        if (RequestHistory < TimeSpan.Zero) yield return "Allocator:RequestHistory must not be negative.";
+        if (ErrorResultTtl < TimeSpan.FromSeconds(1) || ErrorResultTtl > ResultTtl) yield return "Allocator:ErrorResultTtl must be between 1s and Allocator:ResultTtl.";
+        if (RequestHistory < TimeSpan.Zero || RequestHistory > TimeSpan.FromDays(1)) yield return "Allocator:RequestHistory must be between 0 and 1 day.";
+        foreach (var problem in Inventory.Problems()) yield return problem;
     }
 }
 
@@ -64,4 +74,19 @@ public sealed class InventoryOptions
     public string DemoFleet { get; set; } = "";
     /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>
     public string SeedFile { get; set; } = "";
+
+    public IEnumerable<string> Problems()
+    {
+        string? problem = null;
+        try
+        {
+            _ = Allocator.Service.Inventory.FleetSeed.FromOptions(DemoFleet, SeedFile).Count;
+        }
+        catch (Exception e) when (e is FormatException or IOException or System.Text.Json.JsonException or Google.Protobuf.InvalidJsonException or InvalidOperationException or OverflowException)
+        {
+            problem = $"Allocator:Inventory:DemoFleet / Allocator:Inventory:SeedFile cannot be used: {e.Message}";
+        }
+
+        if (problem is not null) yield return problem;
+    }
 }

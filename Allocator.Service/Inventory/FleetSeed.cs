@@ -7,10 +7,18 @@ namespace Allocator.Service.Inventory;
 /// <summary>
 /// Game servers a leader adds at the start of its term when they are missing from the hash:
 /// a generated demo fleet and/or a JSON seed file. Existing entries are never overwritten, so
-/// every replica can carry the same seed and restarts do not reset occupancy.
+/// every replica can carry the same seed and restarts do not reset occupancy; and a seed is
+/// applied once (by fingerprint), so a server removed later is not brought back.
 /// </summary>
 public static class FleetSeed
 {
+    /// <summary>Identifies a seed's content: a leader applies a seed only when it differs from the last one applied.</summary>
+    public static string Fingerprint(string demoFleet, string seedFile)
+    {
+        var content = demoFleet + "\n" + (string.IsNullOrWhiteSpace(seedFile) ? "" : File.ReadAllText(seedFile));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));
+    }
+
     public static IReadOnlyList<GameServer> FromOptions(string demoFleet, string seedFile)
     {
         var servers = new List<GameServer>();

@@ -14,8 +14,8 @@ public static class InventoryApplier
 {
     public static Outcome Apply(Fleet fleet, InventoryChange change) => change.ChangeCase switch
     {
-        InventoryChange.ChangeOneofCase.Register => Put(fleet, change.Register.GameServer, mustExist: false),
-        InventoryChange.ChangeOneofCase.Update => Put(fleet, change.Update.GameServer, mustExist: true),
+        InventoryChange.ChangeOneofCase.Register => Register(fleet, change.Register.GameServer),
+        InventoryChange.ChangeOneofCase.Update => Update(fleet, change.Update.GameServer),
         InventoryChange.ChangeOneofCase.Remove => new Outcome
         {
             Removed = new RemoveReply { Removed = fleet.Remove(Allocation.GameServer.KeyOf(Namespace(change.Remove.Namespace), change.Remove.Name)) },
@@ -24,16 +24,37 @@ public static class InventoryApplier
         _ => Outcomes.Error(StatusCode.InvalidArgument, "inventory change is empty"),
     };
 
-    private static Outcome Put(Fleet fleet, global::Allocator.Inventory.V1.GameServer proto, bool mustExist)
+    /// <summary>"This is my whole state now" (e.g. a game server process that (re)started).</summary>
+    private static Outcome Register(Fleet fleet, global::Allocator.Inventory.V1.GameServer proto)
     {
         var server = GameServerMapping.ToModel(proto);
-        if (mustExist && fleet.Find(server.Key) is null)
-        {
-            return Outcomes.Error(StatusCode.NotFound, $"game server {server.Key} is not registered");
-        }
-
         fleet.Put(server);
         return Reply(server);
+    }
+
+    /// <summary>
+    /// Replaces the description (state, labels, annotations, address, ports, node, capacities)
+    /// but keeps the occupancy (counter counts, list values): only allocations and EndSession
+    /// change those, so a report that crosses an allocation in flight cannot erase a session.
+    /// </summary>
+    private static Outcome Update(Fleet fleet, global::Allocator.Inventory.V1.GameServer proto)
+    {
+        var update = GameServerMapping.ToModel(proto);
+        var current = fleet.Find(update.Key);
+        if (current is null) return Outcomes.Error(StatusCode.NotFound, $"game server {update.Key} is not registered");
+
+        foreach (var (key, counter) in update.Counters)
+        {
+            if (current.Counters.TryGetValue(key, out var held)) counter.Count = Math.Min(held.Count, counter.Capacity);
+        }
+
+        foreach (var (key, list) in update.Lists)
+        {
+            if (current.Lists.TryGetValue(key, out var held)) list.Values = held.Values.Take((int)list.Capacity).ToList();
+        }
+
+        fleet.Put(update);
+        return Reply(update);
     }
 
     private static Outcome EndSession(Fleet fleet, EndSessionRequest request)

@@ -3,16 +3,32 @@ using RedLockNet;
 namespace Allocator.Service.Leadership;
 
 /// <summary>
-/// A held leader lease. RedLock.net keeps extending it in the background but tells nobody when
-/// that fails, so holders check <see cref="StillHeld"/> before each batch and every commit
-/// script compares the lease key with <see cref="LockId"/> (the fencing token).
+/// A held leader lease. The fencing token is the pair (lock id, term epoch): RedLock.net's
+/// extension re-creates a deleted lease key with the same lock id, so a leader that was
+/// paused past its TTL could find "its" key again after another leader's term; the epoch,
+/// bumped by every new term, tells the two apart. Every fenced script checks both.
 /// </summary>
 public sealed class Lease(IRedLock redLock) : IAsyncDisposable
 {
+    private bool _lost;
+
     public string LockId => redLock.LockId;
 
-    /// <summary>False once an extension failed (RedLock.net's own view; the scripts are the authority).</summary>
-    public bool StillHeld => redLock.IsAcquired;
+    /// <summary>The term this lease started (0 until <c>begin_term.lua</c> ran).</summary>
+    public long Epoch { get; set; }
+
+    /// <summary>
+    /// False once an extension has failed, and from then on: RedLock.net may later report the
+    /// lock acquired again (it re-creates the key), but a term that lapsed never resumes.
+    /// </summary>
+    public bool StillHeld
+    {
+        get
+        {
+            if (!_lost && !redLock.IsAcquired) _lost = true;
+            return !_lost;
+        }
+    }
 
     /// <summary>Releases the lease if it is still ours (compare-and-delete).</summary>
     public ValueTask DisposeAsync() => redLock.DisposeAsync();

@@ -11,21 +11,21 @@ namespace Allocator.Service.Processing;
 
 /// <summary>
 /// Commits a decided batch with one script (commit.lua): fence, game servers, results, XACK,
-/// replies grouped by replica. Returns false, having written nothing, when the lease is gone.
+/// replies grouped by replica. Anything but <see cref="CommitStatus.Committed"/> wrote nothing.
 /// </summary>
 public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<AllocatorOptions> options)
 {
-    public async Task<bool> CommitAsync(IDatabase db, Lease lease, DecidedBatch batch)
+    public async Task<CommitResult> CommitAsync(IDatabase db, Lease lease, DecidedBatch batch)
     {
         var fresh = batch.Answers.Where(a => !a.AlreadyStored).ToList();
-        var keyList = new List<RedisKey>(4 + fresh.Count) { keys.Leader, keys.GameServers, keys.Requests, keys.Inventory };
+        var keyList = new List<RedisKey>(5 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory };
         keyList.AddRange(fresh.Select(a => keys.Result(a.Request.RequestId)));
 
-        var args = new List<RedisValue>(16 + batch.Changed.Count * 2 + batch.Answers.Count * 3)
+        var args = new List<RedisValue>(16 + batch.Changed.Count * 2 + batch.Answers.Count * 4)
         {
             lease.LockId,
+            lease.Epoch,
             KeyLayout.ProcessorGroup,
-            (long)options.Value.ResultTtl.TotalMilliseconds,
             (long)options.Value.RequestHistory.TotalMilliseconds,
             batch.Changed.Count,
         };
@@ -37,7 +37,15 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
 
         args.Add(batch.Removed.Count);
         args.AddRange(batch.Removed.Select(k => (RedisValue)k));
-        args.AddRange(fresh.Select(a => (RedisValue)Outcomes.ToJson(a.Outcome)));
+        foreach (var answer in fresh)
+        {
+            args.Add(Outcomes.ToJson(answer.Outcome));
+            // An allocation's answer is kept for idempotent retries; an error (no effect) only
+            // long enough to fence late commits and re-answer lost replies.
+            var ttl = answer.Outcome.Code == 0 ? options.Value.ResultTtl : options.Value.ErrorResultTtl;
+            args.Add((long)ttl.TotalMilliseconds);
+        }
+
         AddAcks(args, batch, RequestKind.Allocation);
         AddAcks(args, batch, RequestKind.Inventory);
 
@@ -55,7 +63,18 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
         }
 
         var result = await scripts.Commit.RunAsync(db, keyList.ToArray(), args.ToArray());
-        return (string?)result == "ok";
+        if (result.Resp2Type == ResultType.Array)
+        {
+            var conflicts = ((RedisResult[])result!).Skip(1).Select(k => fresh[(int)k - 1].Request.RequestId).ToList();
+            return new CommitResult(CommitStatus.Conflict, conflicts);
+        }
+
+        return (string?)result switch
+        {
+            "ok" => CommitResult.Committed,
+            "fenced" => new CommitResult(CommitStatus.Fenced, []),
+            _ => new CommitResult(CommitStatus.NoGroup, []),
+        };
     }
 
     private static void AddAcks(List<RedisValue> args, DecidedBatch batch, RequestKind kind)
@@ -64,4 +83,20 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
         args.Add(ids.Count);
         args.AddRange(ids);
     }
+}
+
+public enum CommitStatus
+{
+    Committed,
+    /// <summary>The lease or the term is no longer ours.</summary>
+    Fenced,
+    /// <summary>A request stream or its consumer group is gone.</summary>
+    NoGroup,
+    /// <summary>Some requests already have a result (their front gave up at the deadline).</summary>
+    Conflict,
+}
+
+public sealed record CommitResult(CommitStatus Status, IReadOnlyList<string> ConflictingRequests)
+{
+    public static readonly CommitResult Committed = new(CommitStatus.Committed, []);
 }

@@ -60,9 +60,14 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine)
                 ? Outcomes.Error(StatusCode.ResourceExhausted, "no game server matches the selectors")
                 : new Outcome { Allocation = ResponseEncoder.ToResponse(decision.Server) };
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException)
         {
             return Outcomes.Error(StatusCode.InvalidArgument, "queued request is not valid proto-JSON: " + e.Message);
+        }
+        catch (Exception e)
+        {
+            // One bad entry must not stop the leader, or every next leader that claims it.
+            return Outcomes.Error(StatusCode.Internal, $"request could not be decided: {e.GetType().Name}");
         }
     }
 }

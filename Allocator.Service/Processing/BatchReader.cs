@@ -39,8 +39,8 @@ public sealed class BatchReader(KeyLayout keys, Scripts scripts, ReplicaIdentity
     /// <summary>New entries, or null when the lease is no longer ours.</summary>
     public async Task<IReadOnlyList<QueuedRequest>?> ReadAsync(IDatabase db, Lease lease, int count)
     {
-        var reply = (RedisResult[])(await scripts.ReadBatch.RunAsync(db, [keys.Leader, keys.Requests, keys.Inventory],
-            [lease.LockId, KeyLayout.ProcessorGroup, replica.Id, count]))!;
+        var reply = (RedisResult[])(await scripts.ReadBatch.RunAsync(db, [keys.Leader, keys.Epoch, keys.Requests, keys.Inventory],
+            [lease.LockId, lease.Epoch, KeyLayout.ProcessorGroup, replica.Id, count]))!;
         if ((string?)reply[0] == "fenced") return null;
 
         var batch = new List<QueuedRequest>();

@@ -10,7 +10,7 @@ namespace Allocator.Service.Processing;
 /// On shutdown the term finishes the batch in hand, then the lease is released and the
 /// release announced so another replica takes over at once.
 /// </summary>
-public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOptions<AllocatorOptions> options, ILogger<LeaderService> log) : BackgroundService
+public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<LeaderService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
@@ -27,6 +27,7 @@ public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOp
                 return;
             }
 
+            var crashed = false;
             try
             {
                 await term.RunAsync(lease, stopping);
@@ -37,9 +38,28 @@ public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOp
                 // is over) and let whoever holds the lease next reload it from Redis.
                 ProcessingLog.TermFailed(log, e.Message);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug must not leave a zombie leader: this replica stays a healthy front and
+                // competes again after a pause, so another replica can lead meanwhile.
+                ProcessingLog.TermCrashed(log, e);
+                crashed = true;
+            }
             finally
             {
                 await ReleaseAsync(lease);
+            }
+
+            if (crashed)
+            {
+                try
+                {
+                    await Task.Delay(options.Value.LeaseTtl, time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }

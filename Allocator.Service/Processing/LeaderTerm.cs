@@ -39,12 +39,16 @@ public sealed class LeaderTerm(
             return;
         }
 
+        lease.Epoch = epoch;
         try
         {
             await EnsureGroupAsync(db, keys.Requests);
             await EnsureGroupAsync(db, keys.Inventory);
             var fleet = await LoadFleetAsync(db);
-            var seeded = FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(options.Value.Inventory.DemoFleet, options.Value.Inventory.SeedFile));
+            var seed = options.Value.Inventory;
+            var fingerprint = FleetSeed.Fingerprint(seed.DemoFleet, seed.SeedFile);
+            var seedPending = (string?)await db.StringGetAsync(keys.Seed) != fingerprint;
+            var seeded = seedPending ? FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile)) : 0;
             ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, seeded, started.ElapsedMilliseconds);
 
             var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()));
@@ -68,23 +72,54 @@ public sealed class LeaderTerm(
                     return;
                 }
 
-                var stored = await reader.StoredResultsAsync(db, batch);
-                var decided = decider.Decide(batch, stored, time.GetUtcNow());
-                if (decided.IsEmpty)
+                var committed = await DecideAndCommitAsync(db, lease, reader, decider, fleet, batch);
+                if (committed is null)
                 {
                     if (!reader.Claiming) await wake.WaitAsync(options.Value.PollInterval, time, stopping);
                     continue;
                 }
 
-                if (!await committer.CommitAsync(db, lease, decided))
+                if (committed.Status != CommitStatus.Committed)
                 {
-                    ProcessingLog.Fenced(log, replica.Id, epoch);
+                    ProcessingLog.CommitRefused(log, replica.Id, epoch, committed.Status.ToString());
                     return;
+                }
+
+                if (seedPending)
+                {
+                    await db.StringSetAsync(keys.Seed, fingerprint);
+                    seedPending = false;
                 }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Decides and commits one batch; null when there was nothing to commit. A conflict (a
+    /// front stored a final answer at its deadline while the batch was being decided) undoes
+    /// the batch in memory and decides it again, now seeing those answers.
+    /// </summary>
+    private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await reader.StoredResultsAsync(db, batch);
+            var decided = decider.Decide(batch, stored, time.GetUtcNow());
+            if (decided.IsEmpty) return null;
+
+            var result = await committer.CommitAsync(db, lease, decided);
+            if (result.Status == CommitStatus.Committed)
+            {
+                fleet.Accept();
+                return result;
+            }
+
+            fleet.Rollback();
+            if (result.Status != CommitStatus.Conflict || attempt >= 3) return result;
+            ProcessingLog.CommitConflict(log, result.ConflictingRequests.Count);
         }
     }
 

@@ -20,6 +20,15 @@ internal static partial class ProcessingLog
     [LoggerMessage(2007, LogLevel.Error, "Game server {Key} in the occupancy hash is unreadable and was skipped: {Reason}")]
     public static partial void UnreadableGameServer(ILogger logger, string key, string reason);
 
+    [LoggerMessage(2008, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} commit refused ({Status})")]
+    public static partial void CommitRefused(ILogger logger, string replica, long epoch, string status);
+
+    [LoggerMessage(2009, LogLevel.Information, "{Count} requests were answered at their deadline while being decided; batch decided again")]
+    public static partial void CommitConflict(ILogger logger, int count);
+
+    [LoggerMessage(2010, LogLevel.Error, "Leadership term failed unexpectedly; competing again after a pause")]
+    public static partial void TermCrashed(ILogger logger, Exception exception);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Allocator.Queue.V1;
 using Allocator.Service.Storage;
 using StackExchange.Redis;
@@ -11,10 +10,14 @@ namespace Allocator.Service.Queue;
 /// </summary>
 public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, ILogger<ReplyRouter> log)
 {
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<Outcome>> _waiting = new(StringComparer.Ordinal);
+    // request id -> the answer awaited, and how many calls (retries of one id) await it.
+    private readonly Dictionary<string, (TaskCompletionSource<Outcome> Answer, int Calls)> _waiting = new(StringComparer.Ordinal);
     private int _started;
 
-    public int Waiting => _waiting.Count;
+    public int Waiting
+    {
+        get { lock (_waiting) return _waiting.Count; }
+    }
 
     public async Task StartAsync()
     {
@@ -23,14 +26,34 @@ public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, Re
     }
 
     /// <summary>Registers interest in a request id before it is queued, so no answer is missed.</summary>
-    public Task<Outcome> Expect(string requestId) =>
-        _waiting.GetOrAdd(requestId, _ => new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public Task<Outcome> Expect(string requestId)
+    {
+        lock (_waiting)
+        {
+            (TaskCompletionSource<Outcome> Answer, int Calls) waiter = _waiting.TryGetValue(requestId, out var existing)
+                ? existing with { Calls = existing.Calls + 1 }
+                : (new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously), 1);
+            _waiting[requestId] = waiter;
+            return waiter.Answer.Task;
+        }
+    }
 
-    public void Forget(string requestId) => _waiting.TryRemove(requestId, out _);
+    /// <summary>One call for this id is done; the answer stays deliverable while others wait.</summary>
+    public void Forget(string requestId)
+    {
+        lock (_waiting)
+        {
+            if (!_waiting.TryGetValue(requestId, out var waiter)) return;
+            if (waiter.Calls > 1) _waiting[requestId] = waiter with { Calls = waiter.Calls - 1 };
+            else _waiting.Remove(requestId);
+        }
+    }
 
     public void Deliver(string requestId, Outcome outcome)
     {
-        if (_waiting.TryGetValue(requestId, out var waiter)) waiter.TrySetResult(outcome);
+        TaskCompletionSource<Outcome>? answer;
+        lock (_waiting) answer = _waiting.TryGetValue(requestId, out var waiter) ? waiter.Answer : null;
+        answer?.TrySetResult(outcome);
     }
 
     private void Deliver(ReplyBatch batch)

@@ -33,68 +33,76 @@ public sealed class RequestSubmitter(
             return Outcomes.Error(StatusCode.Unavailable, $"overloaded: {options.Value.MaxInFlight} calls already waiting on this replica; retry with backoff");
         }
 
-        var answer = replies.Expect(requestId);
+        // Inventory and allocation ids live apart: the same caller id used for both is two requests.
+        var id = kind == RequestKind.Inventory ? "inventory:" + requestId : requestId;
+        var answer = replies.Expect(id);
+        var db = redis.GetDatabase();
         try
         {
-            var db = redis.GetDatabase();
-            RedisResult queued;
-            try
-            {
-                queued = await scripts.Enqueue.RunAsync(db, [kind == RequestKind.Allocation ? keys.Requests : keys.Inventory, keys.Result(requestId)],
-                [
-                    keys.Wake.ToString(),
-                    EntryFields.Id, requestId,
-                    EntryFields.Replica, replica.Id,
-                    EntryFields.Deadline, deadline.ToUnixTimeMilliseconds(),
-                    EntryFields.TraceParent, System.Diagnostics.Activity.Current?.Id ?? "",
-                    EntryFields.Request, payload,
-                ]);
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable: " + e.Message);
-            }
-
-            var reply = (RedisResult[])queued!;
-            if ((string?)reply[0] == "result") return Outcomes.FromJson((string)reply[1]!);
-
-            var remaining = deadline - time.GetUtcNow();
-            try
-            {
-                return await answer.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                return await LateOutcomeAsync(db, requestId);
-            }
+            var stored = await EnqueueAsync(db, kind, id, payload, deadline);
+            return stored ?? await answer.WaitAsync(Remaining(deadline), time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The deadline passed (or Redis did not answer in time, so the request may or may
+            // not be queued): settle the answer once and for all.
+            return await SettleAtDeadlineAsync(db, id);
+        }
+        catch (RedisException e)
+        {
+            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable: " + e.Message);
         }
         finally
         {
-            replies.Forget(requestId);
+            replies.Forget(id);
             Interlocked.Decrement(ref _inFlight);
         }
     }
 
-    /// <summary>
-    /// At the deadline: the answer may have been committed while its Pub/Sub message was lost,
-    /// so look at the result key once; otherwise say whether anyone was leading at all.
-    /// </summary>
-    private async Task<Outcome> LateOutcomeAsync(IDatabase db, string requestId)
+    /// <summary>Queues the request and wakes the leader; returns the stored answer if the id already has one.</summary>
+    private async Task<Outcome?> EnqueueAsync(IDatabase db, RequestKind kind, string id, string payload, DateTimeOffset deadline)
     {
+        var queued = await scripts.Enqueue.RunAsync(db, [kind == RequestKind.Allocation ? keys.Requests : keys.Inventory, keys.Result(id)],
+        [
+            keys.Wake.ToString(),
+            EntryFields.Id, id,
+            EntryFields.Replica, replica.Id,
+            EntryFields.Deadline, deadline.ToUnixTimeMilliseconds(),
+            EntryFields.TraceParent, System.Diagnostics.Activity.Current?.Id ?? "",
+            EntryFields.Request, payload,
+        ]).WaitAsync(Remaining(deadline), time);
+        var reply = (RedisResult[])queued!;
+        return (string?)reply[0] == "result" ? Outcomes.FromJson((string)reply[1]!) : null;
+    }
+
+    /// <summary>
+    /// At the deadline the front writes its error as the request's result, unless a result is
+    /// already there (the answer was committed but its Pub/Sub message lost: return it). A
+    /// leader that decided the request meanwhile finds the result key taken and its commit is
+    /// refused, so a caller told DEADLINE_EXCEEDED or UNAVAILABLE was never allocated.
+    /// </summary>
+    private async Task<Outcome> SettleAtDeadlineAsync(IDatabase db, string id)
+    {
+        var bound = options.Value.SettleTimeout;
         try
         {
-            var stored = await db.StringGetAsync(keys.Result(requestId));
-            if (stored.HasValue) return Outcomes.FromJson(stored!);
-            if (!await db.KeyExistsAsync(keys.Leader))
-            {
-                return Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline");
-            }
+            var leading = await db.KeyExistsAsync(keys.Leader).WaitAsync(bound, time);
+            var outcome = leading
+                ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated")
+                : Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated");
+            var previous = await db.StringSetAndGetAsync(keys.Result(id), Outcomes.ToJson(outcome), options.Value.ErrorResultTtl, keepTtl: false, When.NotExists)
+                .WaitAsync(bound, time);
+            return previous.HasValue ? Outcomes.FromJson(previous!) : outcome;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline: " + e.Message);
         }
+    }
 
-        return Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided");
+    private TimeSpan Remaining(DateTimeOffset deadline)
+    {
+        var remaining = deadline - time.GetUtcNow();
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 }

@@ -21,6 +21,8 @@ public sealed class KeyLayout(string prefix)
     public RedisKey Epoch => Tag + "epoch";
     public RedisKey Members => Tag + "members";
     public RedisKey Outbox => Tag + "outbox";
+    /// <summary>Fingerprint of the seed last applied, so a seed is applied once (removals stick).</summary>
+    public RedisKey Seed => Tag + "seed";
 
     public RedisKey Result(string requestId) => Tag + "result:" + requestId;
 

@@ -124,15 +124,47 @@ public class AllocationEngineTests
     }
 
     [Theory]
-    [InlineData(CounterOperation.Increment, 5, null, 8, 10)]   // truncated to capacity
+    [InlineData(CounterOperation.Increment, 2, null, 8, 10)]
     [InlineData(CounterOperation.Decrement, 5, null, 3, 0)]    // truncated to 0
-    [InlineData(CounterOperation.Increment, 1, 4L, 8, 4)]      // capacity first, then count
+    [InlineData(CounterOperation.Decrement, 1, 4L, 8, 4)]      // capacity first, then count, truncated to capacity
     public void Counter_actions_truncate_to_zero_and_capacity(CounterOperation op, long amount, long? capacity, long before, long after)
     {
         var fleet = Of(Server("a", rooms: before));
         var spec = new AllocationSpec { CounterActions = new Dictionary<string, CounterAction> { ["rooms"] = new(op, amount, capacity) } };
         var chosen = new AllocationEngine(fleet, new Random(1)).Allocate(spec, Now).Server!;
         Assert.Equal(after, chosen.Counters["rooms"].Count);
+    }
+
+    [Fact]
+    public void A_server_without_room_for_the_increment_is_never_chosen()
+    {
+        // No minAvailable filter: Agones would allocate "full" and clamp; we refuse to over-book.
+        var fleet = Of(Server("full", state: GameServerStates.Allocated, rooms: 9), Server("roomy", state: GameServerStates.Allocated, rooms: 2));
+        var spec = new AllocationSpec
+        {
+            Selectors = [new Selector { State = GameServerStates.Allocated }],
+            CounterActions = new Dictionary<string, CounterAction> { ["rooms"] = new(CounterOperation.Increment, 2) },
+        };
+        Assert.Equal("roomy", Allocate(fleet, spec));
+    }
+
+    [Fact]
+    public void Rollback_restores_every_server_a_batch_touched()
+    {
+        var fleet = Of(Server("a", node: "n"), Server("b", node: "n"));
+        var engine = new AllocationEngine(fleet, new Random(1));
+        engine.Allocate(Session(), Now);
+        fleet.Put(Server("c", node: "n"));
+        fleet.Remove("default/b");
+        fleet.TakeChanges();
+
+        fleet.Rollback();
+
+        Assert.Equal(["a", "b"], fleet.Servers.Select(s => s.Name).Order());
+        Assert.Equal(0, fleet.Find("default/a")!.Counters["rooms"].Count);
+        Assert.Equal(GameServerStates.Ready, fleet.Find("default/a")!.State);
+        Assert.Equal(new NodeTally(0, 2), fleet.TallyOf("n"));
+        Assert.Empty(fleet.TakeChanges().Changed);
     }
 
     [Fact]

@@ -30,10 +30,14 @@ public class CommitScriptTests
         var locks = RedLockFactory.Create([new RedLockMultiplexer(redis.Connection) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
         var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), TimeSpan.FromSeconds(30));
         Assert.True(redLock.IsAcquired);
+        var lease = new Lease(redLock) { Epoch = await BeginTermAsync(db, keys, redLock.LockId) };
         var options = Options.Create(new AllocatorOptions { RequestHistory = history });
         var replica = new ReplicaIdentity("tester", "1");
-        return new Setup(db, keys, new Lease(redLock), new BatchReader(keys, Scripts, replica), new BatchCommitter(keys, Scripts, options));
+        return new Setup(db, keys, lease, new BatchReader(keys, Scripts, replica), new BatchCommitter(keys, Scripts, options));
     }
+
+    private static async Task<long> BeginTermAsync(IDatabase db, KeyLayout keys, string lockId) =>
+        (long)await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo], [lockId, "tester", "1", 0]);
 
     private static async Task EnqueueAsync(Setup s, params string[] ids)
     {
@@ -58,11 +62,61 @@ public class CommitScriptTests
         await s.Db.StringSetAsync(s.Keys.Leader, "someone-else");
         var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
 
-        Assert.False(committed);
+        Assert.Equal(CommitStatus.Fenced, committed.Status);
         Assert.Equal(0, await s.Db.HashLengthAsync(s.Keys.GameServers));
         Assert.False(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
         Assert.Equal(2, (await s.Db.StreamPendingAsync(s.Keys.Requests, KeyLayout.ProcessorGroup)).PendingMessageCount);
         Assert.Null(await s.Reader.ReadAsync(s.Db, s.Lease, 10));
+    }
+
+    [Fact]
+    public async Task A_paused_leader_whose_own_lease_key_reappears_is_still_fenced_by_the_epoch()
+    {
+        var s = await SetUpAsync(nameof(A_paused_leader_whose_own_lease_key_reappears_is_still_fenced_by_the_epoch), TimeSpan.Zero);
+        await EnqueueAsync(s, "a");
+        var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+
+        // While we were paused another leader ran a term (epoch + 1) and left; then RedLock.net's
+        // overdue extension re-created the key with our own lock id.
+        await s.Db.StringSetAsync(s.Keys.Leader, "other-leader");
+        Assert.True(await BeginTermAsync(s.Db, s.Keys, "other-leader") > s.Lease.Epoch);
+        await s.Db.StringSetAsync(s.Keys.Leader, s.Lease.LockId);
+
+        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "stale" }));
+        Assert.Equal(CommitStatus.Fenced, committed.Status);
+        Assert.False(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/stale"));
+        Assert.Null(await s.Reader.ReadAsync(s.Db, s.Lease, 10));
+    }
+
+    [Fact]
+    public async Task A_request_settled_by_its_front_at_the_deadline_refuses_the_whole_commit()
+    {
+        var s = await SetUpAsync(nameof(A_request_settled_by_its_front_at_the_deadline_refuses_the_whole_commit), TimeSpan.Zero);
+        await EnqueueAsync(s, "a", "b");
+        var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+        await s.Db.StringSetAsync(s.Keys.Result("b"), "{\"code\":4}");
+
+        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+
+        Assert.Equal(CommitStatus.Conflict, committed.Status);
+        Assert.Equal(["b"], committed.ConflictingRequests);
+        Assert.False(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
+        Assert.False(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
+        Assert.Equal(2, (await s.Db.StreamPendingAsync(s.Keys.Requests, KeyLayout.ProcessorGroup)).PendingMessageCount);
+    }
+
+    [Fact]
+    public async Task A_commit_after_the_stream_was_deleted_writes_nothing()
+    {
+        var s = await SetUpAsync(nameof(A_commit_after_the_stream_was_deleted_writes_nothing), TimeSpan.Zero);
+        await EnqueueAsync(s, "a");
+        var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
+        await s.Db.KeyDeleteAsync(s.Keys.Requests);
+        await EnqueueAsync(s, "b"); // re-creates the stream, without the group
+
+        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+        Assert.Equal(CommitStatus.NoGroup, committed.Status);
+        Assert.False(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
     }
 
     [Fact]
@@ -76,7 +130,7 @@ public class CommitScriptTests
         var subscriber = (await RedisServer.GetAsync()).Connection.GetSubscriber();
         await subscriber.SubscribeAsync(s.Keys.Reply("front-1"), (_, m) => received.TrySetResult(ReplyBatch.Parser.ParseFrom((byte[])m!)));
 
-        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" })));
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }))).Status);
 
         Assert.True(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
         Assert.True(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
@@ -96,12 +150,12 @@ public class CommitScriptTests
         await EnqueueAsync(s, "d"); // queued, not yet read
 
         // Commit only "b": "a" stays pending, "d" undelivered; "c" is pending too.
-        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[1]])));
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[1]]))).Status);
 
         var left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
         Assert.Equal(["a", "b", "c", "d"], left); // nothing before the oldest pending ("a") may go
 
-        Assert.True(await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[0], all[2]])));
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[0], all[2]]))).Status);
         left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
         Assert.Equal(["c", "d"], left); // trimmed up to the newest acknowledged; "d" was never delivered
     }

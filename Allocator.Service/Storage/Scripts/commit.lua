@@ -1,45 +1,66 @@
+#!lua
 -- commit.lua: apply one decided batch atomically: fence, effect, results, ack, answers.
 -- Nothing is acknowledged without its effect, and no effect without its acknowledgement.
+-- Every check runs before the first write (a Lua error does not roll back earlier writes;
+-- the shebang makes Redis refuse the whole script up front when it is out of memory).
 -- KEYS[1] leader lease key
--- KEYS[2] game server hash
--- KEYS[3] request stream
--- KEYS[4] inventory stream
--- KEYS[5..] result keys, one per answered request
+-- KEYS[2] epoch counter
+-- KEYS[3] game server hash
+-- KEYS[4] request stream
+-- KEYS[5] inventory stream
+-- KEYS[6..] result keys, one per newly decided request
 -- ARGV[1] lock id of this leader
--- ARGV[2] consumer group
--- ARGV[3] result TTL (ms)
+-- ARGV[2] epoch of this leader's term
+-- ARGV[3] consumer group
 -- ARGV[4] request history to keep in the streams (ms)
 -- ARGV[5] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
--- then one outcome json per result key (KEYS[5..])
+-- then one (outcome json, ttl ms) pair per result key (KEYS[6..])
 -- then r acked request-stream ids, then r ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
--- Returns 'ok', or 'fenced' (nothing written) when the lease is not ours.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+-- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
+-- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[6..]) already
+-- exist (a front gave up on that request at its deadline). Nothing is written unless 'ok'.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
 end
+local group = ARGV[3]
+for k = 4, 5 do
+  local pending = redis.pcall('XPENDING', KEYS[k], group)
+  if type(pending) == 'table' and pending.err then
+    return 'nogroup'
+  end
+end
 
-local group = ARGV[2]
-local ttl = ARGV[3]
+local conflicts = {}
+for k = 6, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    conflicts[#conflicts + 1] = k - 5
+  end
+end
+if #conflicts > 0 then
+  return {'conflict', unpack(conflicts)}
+end
+
 local history = tonumber(ARGV[4])
 local at = 5
 
 local n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
-  redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
+  redis.call('HSET', KEYS[3], ARGV[at], ARGV[at + 1])
   at = at + 2
 end
 
 n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
-  redis.call('HDEL', KEYS[2], ARGV[at])
+  redis.call('HDEL', KEYS[3], ARGV[at])
   at = at + 1
 end
 
-for k = 5, #KEYS do
-  redis.call('SET', KEYS[k], ARGV[at], 'PX', ttl)
-  at = at + 1
+for k = 6, #KEYS do
+  redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
+  at = at + 2
 end
 
 -- Stream ids compare as (ms, seq) pairs.
@@ -51,7 +72,7 @@ local function older(a, b)
 end
 
 local now = redis.call('TIME')
-local cutoff = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - history) .. '-0'
+local cutoff = math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - history) .. '-0'
 
 -- Acknowledge, then drop history older than the window. Never trims an entry that is
 -- pending, or newer than this batch (it may not have been delivered yet).
@@ -71,8 +92,8 @@ local function ack(stream)
   redis.call('XTRIM', stream, 'MINID', minid)
 end
 
-ack(KEYS[3])
 ack(KEYS[4])
+ack(KEYS[5])
 
 n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
