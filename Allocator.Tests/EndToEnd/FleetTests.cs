@@ -114,6 +114,32 @@ public class FleetTests
         }
     }
 
+    [Fact]
+    public async Task A_removed_seed_server_stays_removed_under_the_next_leader()
+    {
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(A_removed_seed_server_stays_removed_under_the_next_leader));
+        var seed = "--Allocator:Inventory:DemoFleet=servers=3,capacity=2,fleet=seeded";
+        var db = redis.Connection.GetDatabase();
+        var keys = new KeyLayout(prefix);
+
+        await using (var first = await ReplicaProcess.StartAsync("first", redis.ConnectionString, prefix, seed))
+        {
+            Assert.True((await first.Inventory.RemoveAsync(new Allocator.Inventory.V1.RemoveRequest { Name = "seeded-00001" })).Removed);
+        }
+
+        await using var second = await ReplicaProcess.StartAsync("second", redis.ConnectionString, prefix, seed, "--Allocator:LeaseRetry=00:00:00.200");
+        // A change through the inventory API is applied by the leader: once it answers, the new term has begun.
+        await second.Inventory.RegisterAsync(new Allocator.Inventory.V1.RegisterRequest
+        {
+            GameServer = new Allocator.Inventory.V1.GameServer { Name = "probe", Counters = { ["rooms"] = new Allocator.Inventory.V1.Counter { Capacity = 1 } } },
+        }, deadline: DateTime.UtcNow.AddSeconds(30));
+
+        Assert.Equal("second", (string?)await db.HashGetAsync(keys.LeaderInfo, "replica"));
+        Assert.False(await db.HashExistsAsync(keys.GameServers, "default/seeded-00001"));
+        Assert.True(await db.HashExistsAsync(keys.GameServers, "default/seeded-00002"));
+    }
+
     private static async Task<ReplicaProcess[]> StartReplicasAsync(RedisServer redis, string prefix, int count, params string[] settings) =>
         await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
             ReplicaProcess.StartAsync($"r{i}", redis.ConnectionString, prefix, [DemoFleet, .. settings])));

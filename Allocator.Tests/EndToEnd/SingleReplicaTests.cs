@@ -74,6 +74,22 @@ public class SingleReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_changes_the_description_but_never_erases_a_session()
+    {
+        await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("upd-1", "upd") });
+        await _leader.Allocation.AllocateAsync(BurstCommand.SessionRequest("upd", "rooms"));
+
+        // The game server's report still says 0 sessions: it crossed the allocation in flight.
+        var report = Server("upd-1", "upd", capacity: 6);
+        report.Labels["map"] = "desert";
+        var updated = await _frontOnly.Inventory.UpdateAsync(new UpdateRequest { GameServer = report });
+
+        Assert.Equal(1, updated.GameServer.Counters["rooms"].Count);
+        Assert.Equal(6, updated.GameServer.Counters["rooms"].Capacity);
+        Assert.Equal("desert", updated.GameServer.Labels["map"]);
+    }
+
+    [Fact]
     public async Task A_retry_with_the_same_request_id_gets_the_same_answer()
     {
         await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("retry-1", "retry", capacity: 10) });
