@@ -4,51 +4,77 @@ namespace Allocator.Service.Allocation;
 /// Decides allocations against the leader's <see cref="Fleet"/>, one request at a time, in
 /// batch order: a later request sees what earlier ones did, so the sessions of one batch
 /// pack onto the same servers. Pure: the caller hands in the clock reading and the random
-/// source, and persists <see cref="Fleet.TakeChanges"/> afterwards.
+/// source, and persists <see cref="Fleet.TakeChanges"/> afterwards. Candidates come from the
+/// fleet's <see cref="CandidateIndex"/>: the cost of a decision does not grow with the fleet.
 /// </summary>
 public sealed class AllocationEngine(Fleet fleet, Random random)
 {
+    /// <summary>
+    /// Allocates and returns the server as it is after the allocation. The instance is the
+    /// fleet's own: read it before the next change (the next decision may change it).
+    /// </summary>
     public AllocationDecision Allocate(AllocationSpec spec, DateTimeOffset now)
     {
         var chosen = Find(spec);
         if (chosen is null) return AllocationDecision.NoMatch;
 
         fleet.Edit(chosen, server => AllocationActions.Apply(spec, server, now));
-        return new AllocationDecision(chosen.Clone());
+        return new AllocationDecision(chosen);
     }
 
-    /// <summary>The best match of the first selector (in order) that has one.</summary>
+    /// <summary>
+    /// The best match of the first selector (in order) that has one. Each selector searches
+    /// the index of its shape in preference order and stops at the first server that passes
+    /// every clause; Distributed without priorities samples the index at random.
+    /// </summary>
     private GameServer? Find(AllocationSpec spec)
     {
         var priorities = EffectivePriorities(spec);
-        var packed = spec.Scheduling == Scheduling.Packed;
-        var order = new CandidateOrder(fleet, priorities, packed);
-        var randomPick = !packed && priorities.Count == 0;
-
         foreach (var selector in spec.Selectors)
         {
-            GameServer? best = null;
-            var seen = 0;
-            foreach (var server in fleet.Servers)
-            {
-                if (server.Namespace != spec.Namespace || !server.IsCandidate || !HasRoom(spec, server) || !SelectorMatch.Matches(selector, server)) continue;
-
-                if (randomPick)
-                {
-                    // Reservoir sampling: uniform among matches without materialising them.
-                    if (random.Next(++seen) == 0) best = server;
-                }
-                else if (best is null || order.Compare(server, best) < 0)
-                {
-                    best = server;
-                }
-            }
-
-            if (best is not null) return best;
+            var index = fleet.Index.For(IndexShape.For(spec, selector, priorities));
+            var found = index.Shape.Random ? PickRandom(index, spec, selector) : PickFirst(index, spec, selector);
+            if (found is not null) return found;
         }
 
         return null;
     }
+
+    private static GameServer? PickFirst(OrderedCandidates index, AllocationSpec spec, Selector selector)
+    {
+        foreach (var server in index.InOrder())
+        {
+            if (Fits(spec, selector, server)) return server;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Uniform among the matches: a uniform sample of the index that matches is a uniform
+    /// match. After a few misses (matches are rare), every match is collected instead.
+    /// </summary>
+    private GameServer? PickRandom(OrderedCandidates index, AllocationSpec spec, Selector selector)
+    {
+        if (index.Count == 0) return null;
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var server = index.At(random.Next(index.Count));
+            if (Fits(spec, selector, server)) return server;
+        }
+
+        GameServer? chosen = null;
+        var seen = 0;
+        foreach (var server in index.InOrder())
+        {
+            if (Fits(spec, selector, server) && random.Next(++seen) == 0) chosen = server;
+        }
+
+        return chosen;
+    }
+
+    private static bool Fits(AllocationSpec spec, Selector selector, GameServer server) =>
+        server.Namespace == spec.Namespace && server.IsCandidate && HasRoom(spec, server) && SelectorMatch.Matches(selector, server);
 
     /// <summary>
     /// A request that increments a counter needs that much room on it: where Agones would

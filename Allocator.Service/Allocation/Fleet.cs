@@ -2,66 +2,75 @@ namespace Allocator.Service.Allocation;
 
 /// <summary>
 /// The leader's in-memory copy of the occupancy hash, with the per-node tallies Packed
-/// ordering needs. Records which game servers changed since the last <see cref="TakeChanges"/>,
-/// so a batch commits exactly what it touched, and keeps what they were before, so a batch
-/// that cannot be committed is undone with <see cref="Rollback"/>.
+/// ordering needs and the <see cref="CandidateIndex"/> the engine searches. Records which game
+/// servers changed since the last <see cref="TakeChanges"/>, so a batch commits exactly what
+/// it touched, and keeps what they were before, so a batch that cannot be committed is
+/// undone with <see cref="Rollback"/>. Every change goes through Detach/Attach, which keep the
+/// tallies and the index right.
 /// </summary>
 public sealed class Fleet
 {
     private readonly Dictionary<string, GameServer> _servers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, NodeTally> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     // key -> the server as it was before the batch first touched it (null: it did not exist).
     private readonly Dictionary<string, GameServer?> _before = new(StringComparer.Ordinal);
+    // Nodes whose tally changed during the current operation: their servers are re-keyed once at its end.
+    private readonly HashSet<string> _retallied = new(StringComparer.Ordinal);
+
+    public Fleet() => Index = new CandidateIndex(this);
 
     public int Count => _servers.Count;
 
     public IEnumerable<GameServer> Servers => _servers.Values;
 
+    internal CandidateIndex Index { get; }
+
     public GameServer? Find(string key) => _servers.GetValueOrDefault(key);
 
-    public NodeTally TallyOf(string node) => _nodes.GetValueOrDefault(node);
+    public NodeTally TallyOf(string node) => _nodes.TryGetValue(node, out var n) ? n.Tally : default;
+
+    internal IEnumerable<GameServer> ServersOn(string node) => _nodes.TryGetValue(node, out var n) ? n.Servers : [];
 
     /// <summary>Loads a server as stored; not recorded as a change.</summary>
     public void Load(GameServer server)
     {
-        Forget(server.Key);
-        _servers[server.Key] = server;
-        Tally(server, +1);
+        Replace(server.Key, server);
+        Flush();
     }
 
     /// <summary>Adds or replaces a server and records the change.</summary>
     public void Put(GameServer server)
     {
         Remember(server.Key);
-        var previous = _servers.GetValueOrDefault(server.Key);
-        server.Version = (previous?.Version ?? server.Version) + 1;
-        Load(server);
+        server.Version = (Find(server.Key)?.Version ?? server.Version) + 1;
+        Replace(server.Key, server);
+        Flush();
         _removed.Remove(server.Key);
         _changed.Add(server.Key);
     }
 
     public bool Remove(string key)
     {
+        if (!_servers.ContainsKey(key)) return false;
         Remember(key);
-        if (!Forget(key)) return false;
+        Replace(key, null);
+        Flush();
         _changed.Remove(key);
         _removed.Add(key);
         return true;
     }
 
-    /// <summary>
-    /// Applies an in-place edit to a stored server, keeping node tallies right when the state
-    /// or node changes, and records the change.
-    /// </summary>
+    /// <summary>Applies an in-place edit to a stored server and records the change.</summary>
     public void Edit(GameServer server, Action<GameServer> edit)
     {
         Remember(server.Key);
-        Tally(server, -1);
+        Detach(server);
         edit(server);
         server.Version++;
-        Tally(server, +1);
+        Attach(server);
+        Flush();
         _changed.Add(server.Key);
     }
 
@@ -81,12 +90,8 @@ public sealed class Fleet
     /// <summary>The batch was not committed: restore every server it touched.</summary>
     public void Rollback()
     {
-        foreach (var (key, original) in _before)
-        {
-            Forget(key);
-            if (original is not null) Load(original);
-        }
-
+        foreach (var (key, original) in _before) Replace(key, original);
+        Flush();
         _before.Clear();
         _changed.Clear();
         _removed.Clear();
@@ -94,26 +99,63 @@ public sealed class Fleet
 
     private void Remember(string key)
     {
-        if (!_before.ContainsKey(key)) _before[key] = _servers.GetValueOrDefault(key)?.Clone();
+        if (!_before.ContainsKey(key)) _before[key] = Find(key)?.Clone();
     }
 
-    private bool Forget(string key)
+    private void Replace(string key, GameServer? server)
     {
-        if (!_servers.Remove(key, out var old)) return false;
-        Tally(old, -1);
-        return true;
+        if (_servers.TryGetValue(key, out var old)) Detach(old);
+        if (server is not null) Attach(server);
     }
 
-    private void Tally(GameServer server, int delta)
+    private void Detach(GameServer server)
     {
-        var tally = _nodes.GetValueOrDefault(server.NodeName);
-        tally = server.State switch
+        Index.Remove(server);
+        _servers.Remove(server.Key);
+        var node = _nodes[server.NodeName];
+        node.Servers.Remove(server);
+        Retally(server, node, -1);
+    }
+
+    private void Attach(GameServer server)
+    {
+        _servers[server.Key] = server;
+        if (!_nodes.TryGetValue(server.NodeName, out var node)) _nodes[server.NodeName] = node = new NodeState();
+        node.Servers.Add(server);
+        Retally(server, node, +1);
+        Index.Add(server);
+    }
+
+    private void Retally(GameServer server, NodeState node, int delta)
+    {
+        switch (server.State)
         {
-            GameServerStates.Allocated => tally with { Allocated = tally.Allocated + delta },
-            GameServerStates.Ready => tally with { Ready = tally.Ready + delta },
-            _ => tally,
-        };
-        _nodes[server.NodeName] = tally;
+            case GameServerStates.Allocated:
+                node.Tally = node.Tally with { Allocated = node.Tally.Allocated + delta };
+                break;
+            case GameServerStates.Ready:
+                node.Tally = node.Tally with { Ready = node.Tally.Ready + delta };
+                break;
+            default:
+                return;
+        }
+
+        _retallied.Add(server.NodeName);
+    }
+
+    // Packed order ranks servers by their node's tally: when it changed, every server of that
+    // node takes its new place in the index.
+    private void Flush()
+    {
+        if (_retallied.Count == 0) return;
+        foreach (var node in _retallied) Index.Rekey(ServersOn(node));
+        _retallied.Clear();
+    }
+
+    private sealed class NodeState
+    {
+        public NodeTally Tally;
+        public readonly HashSet<GameServer> Servers = new(ReferenceEqualityComparer.Instance);
     }
 }
 
