@@ -4,6 +4,7 @@ using Allocator.Service.Hosting;
 return args.FirstOrDefault() switch
 {
     "burst" => await BurstCommand.RunAsync(args[1..]),
+    "bench-engine" => await EngineBenchCommand.RunAsync(args[1..]),
     "serve" => await ServeAsync(args[1..]),
     _ => await ServeAsync(args),
 };

@@ -12,7 +12,7 @@ public static class AllocationActions
 
         foreach (var (key, value) in spec.Labels) server.Labels[key] = value;
         foreach (var (key, value) in spec.Annotations) server.Annotations[key] = value;
-        server.Annotations[LastAllocatedAnnotation] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'");
+        server.Annotations[LastAllocatedAnnotation] = Timestamp(now);
 
         // As in Agones, an action on a counter or list the server does not have is skipped
         // without failing the allocation.
@@ -25,6 +25,19 @@ public static class AllocationActions
         {
             if (server.Lists.TryGetValue(key, out var list)) Apply(action, list);
         }
+    }
+
+    // A batch shares one clock reading: format it once.
+    [ThreadStatic] private static (DateTimeOffset At, string Text) _lastTimestamp;
+
+    private static string Timestamp(DateTimeOffset now)
+    {
+        if (_lastTimestamp.Text is null || _lastTimestamp.At != now)
+        {
+            _lastTimestamp = (now, now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return _lastTimestamp.Text;
     }
 
     // Capacity first, then the count, truncated to [0, capacity].

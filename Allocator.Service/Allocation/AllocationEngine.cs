@@ -40,15 +40,8 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
         return null;
     }
 
-    private static GameServer? PickFirst(OrderedCandidates index, AllocationSpec spec, Selector selector)
-    {
-        foreach (var server in index.InOrder())
-        {
-            if (Fits(spec, selector, server)) return server;
-        }
-
-        return null;
-    }
+    private static GameServer? PickFirst(OrderedCandidates index, AllocationSpec spec, Selector selector) =>
+        index.First(static (request, server) => Fits(request.spec, request.selector, server), (spec, selector));
 
     /// <summary>
     /// Uniform among the matches: a uniform sample of the index that matches is a uniform
@@ -100,12 +93,15 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
     /// </summary>
     internal static IReadOnlyList<Priority> EffectivePriorities(AllocationSpec spec)
     {
-        if (spec.Priorities.Count > 0 || spec.Scheduling != Scheduling.Packed) return spec.Priorities;
-        return spec.CounterActions
-            .Where(kv => kv.Value.Operation == CounterOperation.Increment)
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => new Priority(PriorityType.Counter, kv.Key, PriorityOrder.Ascending))
-            .ToList();
+        if (spec.Priorities.Count > 0 || spec.Scheduling != Scheduling.Packed || spec.CounterActions.Count == 0) return spec.Priorities;
+        List<Priority>? implicitOrder = null;
+        foreach (var (key, action) in spec.CounterActions)
+        {
+            if (action.Operation == CounterOperation.Increment) (implicitOrder ??= []).Add(new Priority(PriorityType.Counter, key, PriorityOrder.Ascending));
+        }
+
+        implicitOrder?.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return implicitOrder ?? spec.Priorities;
     }
 }
 

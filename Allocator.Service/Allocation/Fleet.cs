@@ -16,8 +16,9 @@ public sealed class Fleet
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     // key -> the server as it was before the batch first touched it (null: it did not exist).
     private readonly Dictionary<string, GameServer?> _before = new(StringComparer.Ordinal);
-    // Nodes whose tally changed during the current operation: their servers are re-keyed once at its end.
-    private readonly HashSet<string> _retallied = new(StringComparer.Ordinal);
+    // Nodes touched by the current operation, with their tally before it: those whose tally
+    // really changed have their servers re-keyed once, at the end of the operation.
+    private readonly Dictionary<string, NodeTally> _retallied = new(StringComparer.Ordinal);
 
     public Fleet() => Index = new CandidateIndex(this);
 
@@ -128,6 +129,7 @@ public sealed class Fleet
 
     private void Retally(GameServer server, NodeState node, int delta)
     {
+        _retallied.TryAdd(server.NodeName, node.Tally);
         switch (server.State)
         {
             case GameServerStates.Allocated:
@@ -136,11 +138,7 @@ public sealed class Fleet
             case GameServerStates.Ready:
                 node.Tally = node.Tally with { Ready = node.Tally.Ready + delta };
                 break;
-            default:
-                return;
         }
-
-        _retallied.Add(server.NodeName);
     }
 
     // Packed order ranks servers by their node's tally: when it changed, every server of that
@@ -148,7 +146,11 @@ public sealed class Fleet
     private void Flush()
     {
         if (_retallied.Count == 0) return;
-        foreach (var node in _retallied) Index.Rekey(ServersOn(node));
+        foreach (var (node, before) in _retallied)
+        {
+            if (TallyOf(node) != before) Index.Rekey(ServersOn(node));
+        }
+
         _retallied.Clear();
     }
 

@@ -23,9 +23,20 @@ internal sealed record IndexShape(
     public bool Random => Scheduling == Scheduling.Distributed && Priorities.Count == 0;
 
     /// <summary>Identity of the shape (records compare lists by reference, so build one string).</summary>
-    public string Signature { get; } = string.Join('\u001f',
-        new[] { Namespace, State, LabelKey, LabelValue, RoomCounter, Scheduling.ToString() }
-            .Concat(Priorities.Select(p => $"{p.Type}:{p.Key}:{p.Order}")));
+    public string Signature { get; } = SignatureOf(Namespace, State, LabelKey, LabelValue, RoomCounter, Scheduling, Priorities);
+
+    private static string SignatureOf(string ns, string state, string labelKey, string labelValue, string roomCounter, Scheduling scheduling, IReadOnlyList<Priority> priorities)
+    {
+        var signature = new System.Text.StringBuilder(96)
+            .Append(ns).Append('\u001f').Append(state).Append('\u001f').Append(labelKey).Append('\u001f').Append(labelValue)
+            .Append('\u001f').Append(roomCounter).Append('\u001f').Append(scheduling == Scheduling.Packed ? 'P' : 'D');
+        foreach (var p in priorities)
+        {
+            signature.Append('\u001f').Append(p.Type == PriorityType.Counter ? 'c' : 'l').Append(p.Order == PriorityOrder.Ascending ? 'a' : 'd').Append(p.Key);
+        }
+
+        return signature.ToString();
+    }
 
     public static IndexShape For(AllocationSpec spec, Selector selector, IReadOnlyList<Priority> priorities)
     {
@@ -44,8 +55,13 @@ internal sealed record IndexShape(
     private static (string, string) PostingLabel(Selector selector)
     {
         if (selector.MatchLabels.TryGetValue(FleetLabel, out var fleet)) return (FleetLabel, fleet);
-        var first = selector.MatchLabels.OrderBy(kv => kv.Key, StringComparer.Ordinal).FirstOrDefault();
-        return first.Key is null ? ("", "") : (first.Key, first.Value);
+        (string Key, string Value) first = ("", "");
+        foreach (var (key, value) in selector.MatchLabels)
+        {
+            if (first.Key.Length == 0 || string.CompareOrdinal(key, first.Key) < 0) first = (key, value);
+        }
+
+        return first;
     }
 
     /// <summary>
@@ -55,9 +71,18 @@ internal sealed record IndexShape(
     /// </summary>
     private static string RoomCounterOf(AllocationSpec spec, Selector selector)
     {
-        var filtered = selector.Counters.Where(kv => kv.Value.MinAvailable >= 1).Select(kv => kv.Key).Order(StringComparer.Ordinal).FirstOrDefault();
-        if (filtered is not null) return filtered;
-        return spec.CounterActions.Where(kv => kv.Value is { Operation: CounterOperation.Increment, Amount: >= 1, Capacity: null })
-            .Select(kv => kv.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "";
+        string? chosen = null;
+        foreach (var (key, filter) in selector.Counters)
+        {
+            if (filter.MinAvailable >= 1 && (chosen is null || string.CompareOrdinal(key, chosen) < 0)) chosen = key;
+        }
+
+        if (chosen is not null) return chosen;
+        foreach (var (key, action) in spec.CounterActions)
+        {
+            if (action is { Operation: CounterOperation.Increment, Amount: >= 1, Capacity: null } && (chosen is null || string.CompareOrdinal(key, chosen) < 0)) chosen = key;
+        }
+
+        return chosen ?? "";
     }
 }

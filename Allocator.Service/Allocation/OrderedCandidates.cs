@@ -29,6 +29,27 @@ internal sealed class OrderedCandidates
 
     public IEnumerable<GameServer> InOrder() => Shape.Random ? _items : _ordered.Select(e => e.Server);
 
+    /// <summary>The first server, in the index's order, that passes <paramref name="fits"/>.</summary>
+    public GameServer? First<TState>(Func<TState, GameServer, bool> fits, TState state)
+    {
+        if (Shape.Random)
+        {
+            foreach (var server in _items)
+            {
+                if (fits(state, server)) return server;
+            }
+
+            return null;
+        }
+
+        foreach (var entry in _ordered)
+        {
+            if (fits(state, entry.Server)) return entry.Server;
+        }
+
+        return null;
+    }
+
     public GameServer At(int position) => _items[position];
 
     public void Add(GameServer server)
