@@ -112,6 +112,9 @@ public class SingleReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_requests_are_refused_naming_the_field_before_anything_is_queued()
     {
+        var db = (await RedisServer.GetAsync()).Connection.GetDatabase();
+        var keys = new Allocator.Service.Storage.KeyLayout(_prefix);
+        var queuedBefore = await db.StreamLengthAsync(keys.Requests) + await db.StreamLengthAsync(keys.Inventory);
         var request = new AllocationRequest();
         request.Counters["rooms"] = new CounterAction { Action = "Explode", Amount = 1 };
         var e = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(request).ResponseAsync);
@@ -126,6 +129,8 @@ public class SingleReplicaTests : IAsyncLifetime
         var badId = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(new AllocationRequest(), new Metadata { { "x-request-id", "has spaces" } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
         Assert.StartsWith("x-request-id", badId.Status.Detail);
+
+        Assert.Equal(queuedBefore, await db.StreamLengthAsync(keys.Requests) + await db.StreamLengthAsync(keys.Inventory));
     }
 
     [Fact]
