@@ -4,9 +4,11 @@ namespace Allocator.Service.Allocation;
 /// The leader's in-memory copy of the occupancy hash, with the per-node tallies Packed
 /// ordering needs and the <see cref="CandidateIndex"/> the engine searches. Records which game
 /// servers changed since the last <see cref="TakeChanges"/>, so a batch commits exactly what
-/// it touched, and keeps what they were before, so a batch that cannot be committed is
-/// undone with <see cref="Rollback"/>. Every change goes through Detach/Attach, which keep the
-/// tallies and the index right.
+/// it touched, and which servers a batch touched until it is accepted, so a batch that cannot
+/// be committed is undone with <see cref="Restore"/> from what Redis still holds (the commit
+/// wrote nothing, and Redis mirrors the fleet as of the last commit): no copy of a server is
+/// made on the hot path. Every change goes through Detach/Attach, which keep the tallies and
+/// the index right.
 /// </summary>
 public sealed class Fleet
 {
@@ -14,8 +16,8 @@ public sealed class Fleet
     private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    // key -> the server as it was before the batch first touched it (null: it did not exist).
-    private readonly Dictionary<string, GameServer?> _before = new(StringComparer.Ordinal);
+    // Keys changed since the last Accept: what Restore must bring back if the batch fails.
+    private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     // Nodes touched by the current operation, with their tally before it: those whose tally
     // really changed have their servers re-keyed once, at the end of the operation.
     private readonly Dictionary<string, NodeTally> _retallied = new(StringComparer.Ordinal);
@@ -85,23 +87,26 @@ public sealed class Fleet
         return (changed, removed);
     }
 
-    /// <summary>The batch was committed: its changes are now the stored state.</summary>
-    public void Accept() => _before.Clear();
+    /// <summary>Servers changed since the last <see cref="Accept"/>.</summary>
+    public IReadOnlyCollection<string> Touched => _touched;
 
-    /// <summary>The batch was not committed: restore every server it touched.</summary>
-    public void Rollback()
+    /// <summary>The batch was committed: its changes are now the stored state.</summary>
+    public void Accept() => _touched.Clear();
+
+    /// <summary>
+    /// The batch was not committed: put back the stored version (null: not stored) of every
+    /// server it touched.
+    /// </summary>
+    public void Restore(IEnumerable<(string Key, GameServer? Stored)> stored)
     {
-        foreach (var (key, original) in _before) Replace(key, original);
+        foreach (var (key, server) in stored) Replace(key, server);
         Flush();
-        _before.Clear();
+        _touched.Clear();
         _changed.Clear();
         _removed.Clear();
     }
 
-    private void Remember(string key)
-    {
-        if (!_before.ContainsKey(key)) _before[key] = Find(key)?.Clone();
-    }
+    private void Remember(string key) => _touched.Add(key);
 
     private void Replace(string key, GameServer? server)
     {

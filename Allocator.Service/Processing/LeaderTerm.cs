@@ -55,6 +55,21 @@ public sealed class LeaderTerm(
             var reader = new BatchReader(keys, scripts, replica);
             await wake.StartAsync();
 
+            if (seedPending)
+            {
+                // The seed is committed on its own, before any request, so that undoing a batch
+                // (which reloads what it touched from Redis) can never undo the seed.
+                var committed = await committer.CommitAsync(db, lease, decider.Decide([], new Dictionary<string, string>(), time.GetUtcNow()));
+                if (committed.Status != CommitStatus.Committed)
+                {
+                    ProcessingLog.CommitRefused(log, replica.Id, epoch, committed.Status.ToString());
+                    return;
+                }
+
+                fleet.Accept();
+                await db.StringSetAsync(keys.Seed, fingerprint);
+            }
+
             while (!stopping.IsCancellationRequested)
             {
                 if (!lease.StillHeld)
@@ -84,12 +99,6 @@ public sealed class LeaderTerm(
                     ProcessingLog.CommitRefused(log, replica.Id, epoch, committed.Status.ToString());
                     return;
                 }
-
-                if (seedPending)
-                {
-                    await db.StringSetAsync(keys.Seed, fingerprint);
-                    seedPending = false;
-                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -117,10 +126,17 @@ public sealed class LeaderTerm(
                 return result;
             }
 
-            fleet.Rollback();
             if (result.Status != CommitStatus.Conflict || attempt >= 3) return result;
+            fleet.Restore(await StoredServersAsync(db, fleet.Touched));
             ProcessingLog.CommitConflict(log, result.ConflictingRequests.Count);
         }
+    }
+
+    private async Task<List<(string, GameServer?)>> StoredServersAsync(IDatabase db, IReadOnlyCollection<string> keysTouched)
+    {
+        var fields = keysTouched.Select(k => (RedisValue)k).ToArray();
+        var values = await db.HashGetAsync(keys.GameServers, fields);
+        return fields.Select((field, i) => ((string)field!, values[i].HasValue ? GameServerJson.Deserialize(values[i]!) : null)).ToList();
     }
 
     private async Task<Fleet> LoadFleetAsync(IDatabase db)

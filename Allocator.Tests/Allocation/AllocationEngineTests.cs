@@ -149,22 +149,27 @@ public class AllocationEngineTests
     }
 
     [Fact]
-    public void Rollback_restores_every_server_a_batch_touched()
+    public void Restore_puts_back_every_server_a_batch_touched()
     {
-        var fleet = Of(Server("a", node: "n"), Server("b", node: "n"));
+        var stored = new[] { Server("a", node: "n"), Server("b", node: "n") };
+        var fleet = Of(stored.Select(s => s.Clone()).ToArray());
         var engine = new AllocationEngine(fleet, new Random(1));
         engine.Allocate(Session(), Now);
         fleet.Put(Server("c", node: "n"));
         fleet.Remove("default/b");
         fleet.TakeChanges();
+        Assert.Equal(["default/a", "default/b", "default/c"], fleet.Touched.Order());
 
-        fleet.Rollback();
+        // What Redis still holds for the touched keys (the commit wrote nothing).
+        fleet.Restore(fleet.Touched.ToList().Select(k => (k, stored.FirstOrDefault(s => s.Key == k)?.Clone())));
 
         Assert.Equal(["a", "b"], fleet.Servers.Select(s => s.Name).Order());
         Assert.Equal(0, fleet.Find("default/a")!.Counters["rooms"].Count);
         Assert.Equal(GameServerStates.Ready, fleet.Find("default/a")!.State);
         Assert.Equal(new NodeTally(0, 2), fleet.TallyOf("n"));
         Assert.Empty(fleet.TakeChanges().Changed);
+        Assert.Empty(fleet.Touched);
+        Assert.Equal("a", new AllocationEngine(fleet, new Random(1)).Allocate(Session(), Now).Server!.Name);
     }
 
     [Fact]

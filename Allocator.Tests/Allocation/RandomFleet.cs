@@ -42,11 +42,21 @@ internal sealed class RandomFleet(int seed)
         return new CounterState { Capacity = capacity, Count = _random.Next(capacity + 1) };
     }
 
+    // The fleet as last accepted: what Redis would hold, for undoing a batch.
+    private Dictionary<string, GameServer> _accepted = [];
+
     public Fleet Fleet()
     {
         var fleet = new Fleet();
         for (var i = _random.Next(25); i > 0; i--) fleet.Load(Server());
+        Accept(fleet);
         return fleet;
+    }
+
+    private void Accept(Fleet fleet)
+    {
+        fleet.Accept();
+        _accepted = fleet.Servers.ToDictionary(s => s.Key, s => s.Clone());
     }
 
     public AllocationSpec Request()
@@ -120,8 +130,8 @@ internal sealed class RandomFleet(int seed)
                 break;
             case 6:
                 fleet.TakeChanges();
-                if (Chance(0.5)) fleet.Rollback();
-                else fleet.Accept();
+                if (Chance(0.5)) fleet.Restore(fleet.Touched.ToList().Select(k => (k, _accepted.GetValueOrDefault(k)?.Clone())));
+                else Accept(fleet);
                 break;
         }
     }
