@@ -18,7 +18,7 @@ public class ReferenceEquivalenceTests
     [InlineData(3)]
     public void Indexed_engine_agrees_with_the_reference(int part)
     {
-        const int cases = 800;   // per part: 4 x 800 fleets x ~4 requests > 12,000 decisions
+        const int cases = 800;   // per part: 800 fleets x 12 steps, about two thirds of them decisions
         var decisions = 0;
         for (var seed = part * cases; seed < (part + 1) * cases; seed++)
         {
@@ -54,6 +54,6 @@ public class ReferenceEquivalenceTests
             }
         }
 
-        Assert.True(decisions > 2500, $"only {decisions} decisions");
+        Assert.True(decisions > 5000, $"only {decisions} decisions"); // > 20,000 over the four parts
     }
 }
