@@ -22,6 +22,10 @@ public sealed class AllocatorOptions
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(3);
     /// <summary>How often a non-leader retries the lease (a released lease is tried at once).</summary>
     public TimeSpan LeaseRetry { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often a replica refreshes its entry in {alloc}:members.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>A member whose heartbeat is older than this is gone (and pruned).</summary>
+    public TimeSpan MemberTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Most entries the leader reads per stream per batch.</summary>
     public int BatchSize { get; set; } = 256;
     /// <summary>Safety poll when no wake-up arrives.</summary>
@@ -32,6 +36,8 @@ public sealed class AllocatorOptions
     public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Calls waiting on this replica beyond which new ones are refused (UNAVAILABLE).</summary>
     public int MaxInFlight { get; set; } = 10_000;
+    /// <summary>How long before the caller's deadline the front stops waiting and settles the call.</summary>
+    public TimeSpan AnswerMargin { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Longest the front waits on Redis when settling a call at its deadline.</summary>
     public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How long an answer stays retrievable by request id (idempotent retries).</summary>
@@ -52,10 +58,13 @@ public sealed class AllocatorOptions
         if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0) yield return "Allocator:KeyPrefix must be non-empty without braces or spaces.";
         if (LeaseTtl < TimeSpan.FromMilliseconds(100)) yield return "Allocator:LeaseTtl must be at least 100ms.";
         if (LeaseRetry <= TimeSpan.Zero) yield return "Allocator:LeaseRetry must be positive.";
+        if (HeartbeatInterval <= TimeSpan.Zero) yield return "Allocator:HeartbeatInterval must be positive.";
+        if (MemberTimeout < 2 * HeartbeatInterval) yield return "Allocator:MemberTimeout must be at least twice Allocator:HeartbeatInterval.";
         if (BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
         if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
         if (SettleTimeout <= TimeSpan.Zero) yield return "Allocator:SettleTimeout must be positive.";
+        if (AnswerMargin < TimeSpan.Zero || AnswerMargin >= DefaultDeadline) yield return "Allocator:AnswerMargin must be between 0 and Allocator:DefaultDeadline.";
         if (MaxInFlight < 1) yield return "Allocator:MaxInFlight must be at least 1.";
         if (ResultTtl < MaxDeadline) yield return "Allocator:ResultTtl must be at least Allocator:MaxDeadline, so a late reply can still be looked up.";
         if (ErrorResultTtl < TimeSpan.FromSeconds(1) || ErrorResultTtl > ResultTtl) yield return "Allocator:ErrorResultTtl must be between 1s and Allocator:ResultTtl.";

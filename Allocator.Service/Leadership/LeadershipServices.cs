@@ -19,6 +19,8 @@ public static class LeadershipServices
             return RedLockFactory.Create([multiplexer], new RedLockRetryConfiguration(retryCount: 1, retryDelayMs: 10), sp.GetService<ILoggerFactory>());
         });
         services.TryAddSingleton<LeaseCandidate>();
+        services.TryAddSingleton<Membership>();
+        services.AddHostedService<MembershipHeartbeat>();
         return services;
     }
 }

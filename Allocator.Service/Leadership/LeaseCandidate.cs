@@ -8,10 +8,12 @@ namespace Allocator.Service.Leadership;
 
 /// <summary>
 /// Tries to take the leader lease until it succeeds: at once when a leader announces it has
-/// released it, otherwise every <see cref="AllocatorOptions.LeaseRetry"/>.
+/// released it, otherwise every <see cref="AllocatorOptions.LeaseRetry"/>; never while this
+/// replica is shutting down or a newer version is ready to lead.
 /// </summary>
 public sealed class LeaseCandidate(
     IDistributedLockFactory locks,
+    Membership membership,
     IConnectionMultiplexer redis,
     KeyLayout keys,
     IOptions<AllocatorOptions> options,
@@ -29,9 +31,16 @@ public sealed class LeaseCandidate(
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), options.Value.LeaseTtl);
-                if (redLock.IsAcquired) return new Lease(redLock);
-                await redLock.DisposeAsync();
+                var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync() : null;
+                if (newer is not null)
+                {
+                    // A rollout is under way: let the new version lead, so leadership moves once.
+                    LeadershipLog.DeferringToNewer(log, newer.Replica, newer.Version);
+                }
+                else if (membership.Ready && await TryAcquireAsync() is { } lease)
+                {
+                    return lease;
+                }
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
@@ -48,6 +57,14 @@ public sealed class LeaseCandidate(
             {
             }
         }
+    }
+
+    private async Task<Lease?> TryAcquireAsync()
+    {
+        var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), options.Value.LeaseTtl);
+        if (redLock.IsAcquired) return new Lease(redLock);
+        await redLock.DisposeAsync();
+        return null;
     }
 
     /// <summary>Tells the other candidates the lease is free, so nobody waits out a TTL.</summary>

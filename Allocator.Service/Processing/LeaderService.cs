@@ -10,11 +10,20 @@ namespace Allocator.Service.Processing;
 /// On shutdown the term finishes the batch in hand, then the lease is released and the
 /// release announced so another replica takes over at once.
 /// </summary>
-public sealed class LeaderService(LeaseCandidate candidate, LeaderTerm term, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<LeaderService> log) : BackgroundService
+public sealed class LeaderService(
+    LeaseCandidate candidate,
+    LeaderTerm term,
+    IHostApplicationLifetime lifetime,
+    IOptions<AllocatorOptions> options,
+    TimeProvider time,
+    ILogger<LeaderService> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
         if (!options.Value.Lead) return;
+        // Hand over as soon as SIGTERM arrives, while the front still drains its calls.
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
+        var stopping = leaving.Token;
         while (!stopping.IsCancellationRequested)
         {
             Lease lease;

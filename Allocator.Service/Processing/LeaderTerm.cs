@@ -20,6 +20,7 @@ public sealed class LeaderTerm(
     KeyLayout keys,
     Scripts scripts,
     ReplicaIdentity replica,
+    Membership membership,
     WakeSignal wake,
     BatchCommitter committer,
     IOptions<AllocatorOptions> options,
@@ -70,12 +71,24 @@ public sealed class LeaderTerm(
                 await db.StringSetAsync(keys.Seed, fingerprint);
             }
 
-            while (!stopping.IsCancellationRequested)
+            var nextSuccessionCheck = time.GetUtcNow();
+            while (!stopping.IsCancellationRequested && membership.Ready)
             {
                 if (!lease.StillHeld)
                 {
                     ProcessingLog.LeaseExpired(log, replica.Id, epoch);
                     return;
+                }
+
+                if (time.GetUtcNow() >= nextSuccessionCheck)
+                {
+                    nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
+                    if (await membership.NewerLeaderCandidateAsync() is { } newer)
+                    {
+                        // Between batches: nothing is in hand. The lease is released and announced next.
+                        ProcessingLog.HandingOver(log, replica.Id, epoch, newer.Replica, newer.Version);
+                        return;
+                    }
                 }
 
                 IReadOnlyList<QueuedRequest>? batch = reader.Claiming

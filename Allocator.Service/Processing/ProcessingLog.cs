@@ -29,6 +29,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2010, LogLevel.Error, "Leadership term failed unexpectedly; competing again after a pause")]
     public static partial void TermCrashed(ILogger logger, Exception exception);
 
+    [LoggerMessage(2011, LogLevel.Information, "Handing over: replica {Replica} epoch {Epoch} yields to {Successor} running newer version {Version}")]
+    public static partial void HandingOver(ILogger logger, string replica, long epoch, string successor, string version);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }

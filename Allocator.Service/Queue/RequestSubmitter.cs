@@ -40,7 +40,9 @@ public sealed class RequestSubmitter(
         try
         {
             var stored = await EnqueueAsync(db, kind, id, payload, deadline);
-            return stored ?? await answer.WaitAsync(Remaining(deadline), time, cancellationToken);
+            // Settle a little before the caller's own deadline, so that it hears our answer
+            // (DEADLINE_EXCEEDED, or a late-found result) rather than its client's timeout.
+            return stored ?? await answer.WaitAsync(Remaining(deadline - options.Value.AnswerMargin), time, cancellationToken);
         }
         catch (TimeoutException)
         {

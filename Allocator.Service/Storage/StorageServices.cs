@@ -15,6 +15,8 @@ public static class StorageServices
             var options = sp.GetRequiredService<IOptions<AllocatorOptions>>().Value;
             var config = ConfigurationOptions.Parse(options.Redis);
             config.AbortOnConnectFail = false; // start anyway; calls answer UNAVAILABLE until Redis is back
+            config.BacklogPolicy = BacklogPolicy.FailFast; // while Redis is away, fail at once instead of queueing for seconds
+            config.ReconnectRetryPolicy ??= new ExponentialRetry(250, 2000);
             config.ClientName ??= "allocator-" + options.ReplicaId;
             return ConnectionMultiplexer.Connect(config);
         });

@@ -66,7 +66,16 @@ public sealed class ReplicaProcess : IAsyncDisposable
         return replica;
     }
 
+    public int Pid => _process.Id;
+
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, as Kubernetes sends on a rolling update; completes when the process has exited.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

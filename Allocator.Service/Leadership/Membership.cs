@@ -1,0 +1,54 @@
+using Allocator.Service.Hosting;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Leadership;
+
+/// <summary>
+/// This replica's entry in <c>{alloc}:members</c>, and the others' as last read. The entry is
+/// written on every heartbeat and at once when readiness changes; entries whose heartbeat is
+/// older than <see cref="AllocatorOptions.MemberTimeout"/> are pruned by whoever sees them.
+/// </summary>
+public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, IOptions<AllocatorOptions> options, TimeProvider time)
+{
+    private readonly long _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+    private volatile bool _ready = true;
+
+    public bool Ready => _ready;
+
+    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, _ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    public Task AnnounceAsync() => redis.GetDatabase().HashSetAsync(keys.Members, replica.Id, Self.ToJson());
+
+    /// <summary>Shutting down: stop advertising readiness so nobody hands leadership to us.</summary>
+    public Task LeaveAsync()
+    {
+        _ready = false;
+        return AnnounceAsync();
+    }
+
+    public Task ForgetAsync() => redis.GetDatabase().HashDeleteAsync(keys.Members, replica.Id);
+
+    public async Task<IReadOnlyList<Member>> ReadAsync()
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(keys.Members);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var members = new List<Member>(entries.Length);
+        var stale = new List<RedisValue>();
+        foreach (var entry in entries)
+        {
+            var member = Member.FromJson(entry.Value!);
+            if (member is not null && member.IsLive(now, options.Value.MemberTimeout)) members.Add(member);
+            else stale.Add(entry.Name);
+        }
+
+        if (stale.Count > 0) await redis.GetDatabase().HashDeleteAsync(keys.Members, stale.ToArray());
+        return members;
+    }
+
+    /// <summary>A live, ready replica of a newer version that can lead, if any.</summary>
+    public async Task<Member?> NewerLeaderCandidateAsync() =>
+        SuccessionPolicy.NewerThan(replica.Version, replica.Id, await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout);
+}

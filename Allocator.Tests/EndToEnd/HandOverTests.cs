@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Allocation.V1;
+using Allocator.Service.Hosting;
+using Allocator.Service.Storage;
+using Allocator.Tests.Infrastructure;
+using Grpc.Core;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.EndToEnd;
+
+/// <summary>Graceful hand-over and version-aware leadership, with replica processes.</summary>
+public class HandOverTests
+{
+    private const string Fleet = "--Allocator:Inventory:DemoFleet=servers=200,nodes=4,capacity=10,counter=rooms,fleet=demo";
+
+    private static async Task<(long Epoch, string Replica)> LeaderAsync(IDatabase db, KeyLayout keys)
+    {
+        var info = await db.HashGetAsync(keys.LeaderInfo, ["epoch", "replica"]);
+        return ((long)info[0], (string)info[1]!);
+    }
+
+    /// <summary>Calls through the given replicas until stopped; every call must succeed.</summary>
+    private static async Task<List<AllocationResponse>> CallUntilAsync(Func<ReplicaProcess[]> targets, Task stop)
+    {
+        var answers = new ConcurrentBag<AllocationResponse>();
+        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (!stop.IsCompleted)
+            {
+                var replicas = targets();
+                var i = Interlocked.Increment(ref next);
+                answers.Add(await replicas[i % replicas.Length].Allocation.AllocateAsync(request,
+                    new Metadata { { "x-request-id", $"h-{i}" } }, DateTime.UtcNow.AddSeconds(20)));
+            }
+        }));
+        return [.. answers];
+    }
+
+    [Fact]
+    public async Task SIGTERM_to_the_leader_hands_over_at_once_and_no_call_fails()
+    {
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(HandOverTests));
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        var replicas = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => ReplicaProcess.StartAsync($"h{i}", redis.ConnectionString, prefix, Fleet)));
+        try
+        {
+            var first = await replicas[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+            var (epoch, leaderId) = await LeaderAsync(db, keys);
+            var leader = replicas.Single(r => r.Id == leaderId);
+            var others = replicas.Where(r => r != leader).ToArray();
+
+            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var calls = CallUntilAsync(() => others, stop.Task);
+            var terminatedAt = DateTimeOffset.UtcNow;
+            await leader.TerminateAsync();
+            var (newEpoch, newLeader) = await LeaderAsync(db, keys);
+            var since = DateTimeOffset.FromUnixTimeMilliseconds((long)await db.HashGetAsync(keys.LeaderInfo, "since"));
+            var last = await others[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+            stop.SetResult();
+            var answers = await calls;
+
+            Assert.Equal(epoch + 1, newEpoch);
+            Assert.NotEqual(leaderId, newLeader);
+            // Released and announced: the next leader did not wait out the 3 s lease.
+            Assert.True(since - terminatedAt < TimeSpan.FromSeconds(2), $"next leader began {(since - terminatedAt).TotalMilliseconds} ms after SIGTERM");
+            Assert.NotEmpty(answers);
+            FleetAssertions.NoSessionLostOrDoubled([.. answers, first, last], await FleetAssertions.ServersAsync(db, prefix));
+        }
+        finally
+        {
+            foreach (var r in replicas) await r.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task In_a_rollout_leadership_moves_once_to_the_newest_version()
+    {
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(In_a_rollout_leadership_moves_once_to_the_newest_version));
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        string[] Version(string v) => [Fleet, $"--Allocator:Version={v}", "--Allocator:LeaseRetry=00:00:00.200", "--Allocator:HeartbeatInterval=00:00:00.200", "--Allocator:MemberTimeout=00:00:01"];
+
+        var old = await Task.WhenAll(ReplicaProcess.StartAsync("old-1", redis.ConnectionString, prefix, Version("1.0.0")),
+                                     ReplicaProcess.StartAsync("old-2", redis.ConnectionString, prefix, Version("1.0.0")));
+        var fresh = new List<ReplicaProcess>();
+        try
+        {
+            await old[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+            var (startEpoch, _) = await LeaderAsync(db, keys);
+
+            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var current = old;
+            var calls = CallUntilAsync(() => Volatile.Read(ref current), stop.Task);
+
+            // Replace each old replica by a new one, one at a time (maxSurge 1, maxUnavailable 0).
+            for (var i = 0; i < old.Length; i++)
+            {
+                var started = await ReplicaProcess.StartAsync($"new-{i + 1}", redis.ConnectionString, prefix, Version("1.1.0"));
+                fresh.Add(started);
+                Volatile.Write(ref current, [.. fresh, .. old.Skip(i + 1)]);
+                await old[i].TerminateAsync();
+            }
+
+            await fresh[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+            stop.SetResult();
+            var answers = await calls;
+
+            var (endEpoch, leader) = await LeaderAsync(db, keys);
+            Assert.StartsWith("new-", leader);
+            Assert.Equal(startEpoch + 1, endEpoch); // one move, old -> new, not old -> old -> new
+            Assert.NotEmpty(answers);
+        }
+        finally
+        {
+            foreach (var r in old.Concat(fresh)) await r.DisposeAsync();
+        }
+    }
+}
