@@ -29,6 +29,7 @@ public sealed class LeaseCandidate(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var retry = options.Value.LeaseRetry;
             try
             {
                 var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync() : null;
@@ -41,13 +42,18 @@ public sealed class LeaseCandidate(
                 {
                     return lease;
                 }
+                else if (await redis.GetDatabase().KeyTimeToLiveAsync(keys.Leader) is { } remaining && remaining < retry)
+                {
+                    // A crashed leader's lease runs out before our next try: try right after it does.
+                    retry = remaining + TimeSpan.FromMilliseconds(5);
+                }
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 LeadershipLog.LeaseAttemptFailed(log, e.Message);
             }
 
-            using var wait = new CancellationTokenSource(options.Value.LeaseRetry, time);
+            using var wait = new CancellationTokenSource(retry, time);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
             try
             {

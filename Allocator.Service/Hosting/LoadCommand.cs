@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Allocation.V1;
+using Allocator.Service.Storage;
+using Grpc.Core;
+using Grpc.Net.Client;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Hosting;
+
+/// <summary>
+/// <c>Allocator.Service load</c>: drives Allocate calls (one session each) at a target rate
+/// (open loop: sends are scheduled by the clock, not by answers, so latency is measured without
+/// coordinated omission) or with a fixed number of callers (closed loop). Every call carries an
+/// <c>x-request-id</c>; a transport failure (replica gone) is retried on another replica with the
+/// same id, as a careful client would. At the end it checks Redis: occupancy must equal what the
+/// answers imply. Prints one markdown row (see <see cref="Header"/>) and optionally a JSON file.
+/// </summary>
+public static class LoadCommand
+{
+    public const string Header =
+        "| scenario | sent | ok | failed by code | lost | over capacity | applied twice | occupancy = answers | longest gap ms | p50 ms | p99 ms | ok/s |\n" +
+        "|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|";
+
+    private sealed record Call(long Started, long Ended, StatusCode Code, string? Server, long Count, bool Lost);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = CommandLine.Parse(args);
+        var targetsFile = o.Get("targets-file", "");
+        var duration = TimeSpan.FromSeconds(double.Parse(o.Get("duration", "10")));
+        var rate = double.Parse(o.Get("rate", "0"));
+        var concurrency = int.Parse(o.Get("concurrency", "32"));
+        var deadline = TimeSpan.FromMilliseconds(double.Parse(o.Get("deadline-ms", "5000")));
+        var fleet = o.Get("fleet", "demo");
+        var counter = o.Get("counter", "rooms");
+        var scenario = o.Get("scenario", "load");
+        var run = o.Get("run", Guid.NewGuid().ToString("N")[..8]);
+        var redisConfig = o.Get("redis", "");
+        var prefix = o.Get("prefix", "alloc");
+        if (o.Get("header", "false") == "true") Console.WriteLine(Header);
+
+        var targets = new Targets(o.Get("targets", "http://127.0.0.1:8080"), targetsFile);
+        var request = BurstCommand.SessionRequest(fleet, counter);
+        await using var redis = redisConfig.Length > 0 ? await ConnectionMultiplexer.ConnectAsync(redisConfig) : null;
+        var keys = new KeyLayout(prefix);
+        var before = redis is null ? 0 : await OccupancyAsync(redis, keys, fleet, counter);
+
+        var calls = new ConcurrentBag<Call>();
+        var clock = Stopwatch.StartNew();
+        var sent = 0;
+        async Task One(int i)
+        {
+            var started = clock.ElapsedTicks;
+            var until = DateTime.UtcNow + deadline;
+            var id = $"{run}-{i}";
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var answer = await targets.Client(i + attempt).AllocateAsync(request, new Metadata { { "x-request-id", id } }, until);
+                    calls.Add(new Call(started, clock.ElapsedTicks, StatusCode.OK, answer.GameServerName, answer.Counters.TryGetValue(counter, out var c) ? c.Count ?? 0 : 0, false));
+                    return;
+                }
+                catch (RpcException e) when (IsTransport(e) && DateTime.UtcNow < until - TimeSpan.FromMilliseconds(100) && attempt < 10)
+                {
+                    // The replica went away under us: same id, another replica.
+                }
+                catch (RpcException e)
+                {
+                    // A client-side deadline means no answer came at all: the server settles calls before it.
+                    var lost = e.StatusCode == StatusCode.DeadlineExceeded && !e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal);
+                    calls.Add(new Call(started, clock.ElapsedTicks, e.StatusCode, null, 0, lost));
+                    return;
+                }
+            }
+        }
+
+        var inFlight = new List<Task>();
+        if (rate > 0)
+        {
+            // Open loop: call i is due at i / rate seconds, whatever happened to the others.
+            var interval = TimeSpan.FromSeconds(1 / rate);
+            for (var i = 0; clock.Elapsed < duration; i++)
+            {
+                var due = interval * i;
+                var wait = due - clock.Elapsed;
+                if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+                inFlight.Add(One(i));
+                sent++;
+            }
+        }
+        else
+        {
+            var next = -1;
+            inFlight.AddRange(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                while (clock.Elapsed < duration)
+                {
+                    var i = Interlocked.Increment(ref next);
+                    Interlocked.Increment(ref sent);
+                    await One(i);
+                }
+            }));
+        }
+
+        await Task.WhenAll(inFlight);
+        var elapsed = clock.Elapsed;
+        var all = calls.ToList();
+        var ok = all.Where(c => c.Code == StatusCode.OK).ToList();
+        var failed = all.Where(c => c.Code != StatusCode.OK && !c.Lost).GroupBy(c => c.Code).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}: {g.Count()}").DefaultIfEmpty("none");
+        var twice = ok.Count - ok.Select(c => (c.Server, c.Count)).Distinct().Count();
+        var overCapacity = 0;
+        var occupancyMatches = "n/a";
+        if (redis is not null)
+        {
+            var after = await OccupancyAsync(redis, keys, fleet, counter);
+            overCapacity = await OverCapacityAsync(redis, keys, counter);
+            var delta = after - before;
+            occupancyMatches = delta == ok.Count ? "yes" : $"no ({delta} stored, {ok.Count} answered)";
+            if (delta > ok.Count) twice += (int)(delta - ok.Count);
+        }
+
+        var latencies = all.Where(c => !c.Lost).Select(c => Ms(c.Ended - c.Started)).Order().ToArray();
+        var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed);
+        var lost = all.Count(c => c.Lost) + (sent - all.Count);
+        Console.WriteLine($"| {scenario} | {sent} | {ok.Count} | {string.Join(", ", failed)} | {lost} | {overCapacity} | {twice} | {occupancyMatches} | {gap:F0} | {At(latencies, 0.5):F1} | {At(latencies, 0.99):F1} | {ok.Count / elapsed.TotalSeconds:F0} |");
+
+        var json = o.Get("json", "");
+        if (json.Length > 0)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
+            {
+                scenario, sent, ok = ok.Count, lost, overCapacity, twice, occupancyMatches, longestGapMs = gap,
+                p50 = At(latencies, 0.5), p90 = At(latencies, 0.9), p99 = At(latencies, 0.99), max = latencies.LastOrDefault(),
+                okPerSecond = ok.Count / elapsed.TotalSeconds,
+                failed = all.Where(c => c.Code != StatusCode.OK && !c.Lost).GroupBy(c => c.Code.ToString()).ToDictionary(g => g.Key, g => g.Count()),
+            }));
+        }
+
+        targets.Dispose();
+        var maxGap = double.Parse(o.Get("max-gap-ms", "1e12"));
+        var maxFailed = int.Parse(o.Get("max-failed", int.MaxValue.ToString()));
+        var failures = all.Count(c => c.Code != StatusCode.OK && !c.Lost);
+        var passed = lost == 0 && overCapacity == 0 && twice == 0 && occupancyMatches is "yes" or "n/a" && gap <= maxGap && failures <= maxFailed;
+        if (!passed) Console.Error.WriteLine($"{scenario}: requirements not met (lost 0, over capacity 0, applied twice 0, occupancy = answers, gap <= {maxGap} ms, failed <= {maxFailed})");
+        return passed ? 0 : 1;
+    }
+
+    /// <summary>Failures of the connection, not answers of the allocator (whose messages say what happened).</summary>
+    private static bool IsTransport(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled
+        && !e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal)
+        && !e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal)
+        && !e.Status.Detail.StartsWith("request queue unreachable", StringComparison.Ordinal);
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static double At(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+
+    private static double LongestGapMs(List<long> successes, TimeSpan elapsed)
+    {
+        if (successes.Count == 0) return elapsed.TotalMilliseconds;
+        var longest = Ms(successes[0]);
+        for (var i = 1; i < successes.Count; i++) longest = Math.Max(longest, Ms(successes[i] - successes[i - 1]));
+        return longest;
+    }
+
+    private static async Task<long> OccupancyAsync(ConnectionMultiplexer redis, KeyLayout keys, string fleet, string counter) =>
+        (await redis.GetDatabase().HashGetAllAsync(keys.GameServers))
+            .Select(e => GameServerJson.Deserialize(e.Value!))
+            .Where(s => s.Labels.GetValueOrDefault("agones.dev/fleet") == fleet && s.Counters.ContainsKey(counter))
+            .Sum(s => s.Counters[counter].Count);
+
+    private static async Task<int> OverCapacityAsync(ConnectionMultiplexer redis, KeyLayout keys, string counter) =>
+        (await redis.GetDatabase().HashGetAllAsync(keys.GameServers))
+            .Select(e => GameServerJson.Deserialize(e.Value!))
+            .Count(s => s.Counters.Values.Any(c => c.Count > c.Capacity));
+
+    /// <summary>The replicas to call: fixed, or re-read from a file that a rollout rewrites.</summary>
+    private sealed class Targets(string fixedTargets, string file) : IDisposable
+    {
+        private readonly ConcurrentDictionary<string, (GrpcChannel Channel, AllocationService.AllocationServiceClient Client)> _clients = new();
+        private (DateTime Read, string[] List) _current = (DateTime.MinValue, []);
+
+        public AllocationService.AllocationServiceClient Client(int i)
+        {
+            var list = List();
+            var target = list[i % list.Length];
+            return _clients.GetOrAdd(target, t =>
+            {
+                var channel = GrpcChannel.ForAddress(t);
+                return (channel, new AllocationService.AllocationServiceClient(channel));
+            }).Client;
+        }
+
+        private string[] List()
+        {
+            if (file.Length == 0) return _current.List.Length > 0 ? _current.List : (_current = (DateTime.UtcNow, Split(fixedTargets))).List;
+            if (DateTime.UtcNow - _current.Read < TimeSpan.FromMilliseconds(100) && _current.List.Length > 0) return _current.List;
+            try
+            {
+                var list = Split(File.ReadAllText(file));
+                if (list.Length > 0) _current = (DateTime.UtcNow, list);
+            }
+            catch (IOException)
+            {
+                // Being rewritten: keep the last list.
+            }
+
+            return _current.List;
+        }
+
+        private static string[] Split(string text) => text.Split([',', '\n', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        public void Dispose()
+        {
+            foreach (var (channel, _) in _clients.Values) channel.Dispose();
+        }
+    }
+}

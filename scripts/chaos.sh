@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Chaos harness: real processes (Redis with AOF, 3 replicas, the load generator) and the
+# failures the allocator exists to survive. Prints one table row per scenario and exits
+# non-zero if any scenario misses its requirements:
+#   every scenario: lost 0, over capacity 0, applied twice 0, occupancy in Redis = answers;
+#   1 (kill -9 the leader):    longest gap <= lease TTL + 0.5 s;
+#   2 (rolling update):        0 failed calls, longest gap <= 100 ms.
+# Usage: scripts/chaos.sh [--short] [--only "1 2 3"]     (--short: a CI-sized 1, 2 and 3)
+# Settings: RATE (calls/s, default 200), TTL (lease seconds, default 3).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+SHORT=0
+ONLY="1 2 3 4 5 6"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --short) SHORT=1; ONLY="1 2 3"; shift ;;
+    --only) ONLY="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+RATE=${RATE:-200}
+TTL=${TTL:-3}
+BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
+WORK=$(mktemp -d)
+REDIS_PORT=$((21000 + RANDOM % 20000))
+NEXT_PORT=$((REDIS_PORT + 1))
+declare -A PID PORT VERSION
+PREFIX=""
+FAILED=0
+PASSED=0
+
+command -v redis-server >/dev/null || { echo "redis-server is required (scripts/test.sh installs it)" >&2; exit 2; }
+dotnet build Allocator.Service -c Release -nologo -v quiet >/dev/null || exit 2
+
+cleanup() {
+  trap - EXIT INT TERM
+  for name in "${!PID[@]}"; do kill -CONT "${PID[$name]}" 2>/dev/null; kill -9 "${PID[$name]}" 2>/dev/null; done
+  [ -f "$WORK/redis.pid" ] && { kill -CONT "$(cat "$WORK/redis.pid")" 2>/dev/null; kill -9 "$(cat "$WORK/redis.pid")" 2>/dev/null; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+
+start_redis() {
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync everysec \
+    --save "" --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" >/dev/null
+  for _ in $(seq 200); do [ "$(rcli ping 2>/dev/null)" = "PONG" ] && return 0; sleep 0.05; done
+  echo "redis did not start" >&2; return 1
+}
+
+# start_replica NAME VERSION [extra settings...]
+start_replica() {
+  local name=$1 version=$2; shift 2
+  local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+  dotnet "$BIN" --urls "http://127.0.0.1:$port" --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
+    --Allocator:KeyPrefix="$PREFIX" --Allocator:ReplicaId="$name" --Allocator:Version="$version" \
+    --Allocator:LeaseTtl="00:00:0$TTL" --Allocator:LeaseRetry=00:00:00.250 \
+    --Allocator:Inventory:DemoFleet="servers=5000,nodes=50,capacity=10,counter=rooms,fleet=chaos" \
+    "$@" >>"$WORK/$name.log" 2>&1 &
+  PID[$name]=$!; PORT[$name]=$port; VERSION[$name]=$version
+  for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
+  echo "replica $name did not start" >&2; tail -5 "$WORK/$name.log" >&2; return 1
+}
+
+write_targets() {
+  local list=""
+  for name in "${!PID[@]}"; do list+="http://127.0.0.1:${PORT[$name]}"$'\n'; done
+  printf '%s' "$list" >"$WORK/targets.tmp" && mv "$WORK/targets.tmp" "$WORK/targets"
+}
+
+forget() { unset "PID[$1]" "PORT[$1]" "VERSION[$1]"; write_targets; }
+leader() { rcli hget "{$PREFIX}:leader-info" replica; }
+epoch() { rcli get "{$PREFIX}:epoch"; }
+wait_epoch_above() { for _ in $(seq 400); do [ "$(epoch)" -gt "$1" ] 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+
+# begin SCENARIO-NUMBER: fresh prefix (fresh fleet), three replicas, first leader elected.
+begin() {
+  PREFIX="chaos$1-$RANDOM"
+  for i in 1 2 3; do start_replica "r$i" "1.0.0" || return 1; done
+  write_targets
+  wait_epoch_above 0
+}
+
+end() {
+  for name in "${!PID[@]}"; do kill -CONT "${PID[$name]}" 2>/dev/null; kill -TERM "${PID[$name]}" 2>/dev/null; done
+  for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; unset "PID[$name]"; done
+}
+
+# load NAME SECONDS RATE [requirements...]: runs in the background; `finish` waits and scores it.
+load() {
+  local name=$1 seconds=$2 rate=$3; shift 3
+  dotnet "$BIN" load --targets-file "$WORK/targets" --duration "$seconds" --rate "$rate" --deadline-ms 10000 \
+    --fleet chaos --counter rooms --redis "127.0.0.1:$REDIS_PORT" --prefix "$PREFIX" --scenario "$name" "$@" \
+    >"$WORK/row" 2>"$WORK/row.err" &
+  LOAD=$!
+}
+
+finish() {
+  wait "$LOAD"; local rc=$?
+  cat "$WORK/row"
+  if [ $rc -eq 0 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); sed 's/^/    /' "$WORK/row.err" >&2; fi
+}
+
+scenario_1() {
+  local kills=10; [ $SHORT = 1 ] && kills=3
+  begin 1 || return 1
+  load "1. kill -9 the leader x$kills" $((kills * 5 + 3)) "$RATE" --max-gap-ms $((TTL * 1000 + 500))
+  for _ in $(seq "$kills"); do
+    sleep 2
+    local l e; l=$(leader); e=$(epoch)
+    kill -9 "${PID[$l]}"; wait "${PID[$l]}" 2>/dev/null; forget "$l"
+    wait_epoch_above "$e"
+    start_replica "$l" "1.0.0"; write_targets
+    sleep 1
+  done
+  finish; end
+}
+
+scenario_2() {
+  local rounds=3; [ $SHORT = 1 ] && rounds=1
+  begin 2 || return 1
+  load "2. rolling update x$rounds" $((rounds * 12 + 4)) "$RATE" --max-gap-ms 100 --max-failed 0
+  sleep 2
+  for round in $(seq "$rounds"); do
+    local version="1.$round.0"
+    for old in $(printf '%s\n' "${!PID[@]}" | sort); do
+      [ "${VERSION[$old]}" = "$version" ] && continue
+      start_replica "${old%%-*}-v$round" "$version"; write_targets   # maxSurge 1: the new one first
+      unset "PORT[$old]"; local pid=${PID[$old]}; unset "PID[$old]" "VERSION[$old]"; write_targets
+      sleep 0.3                                                      # endpoints update before SIGTERM
+      kill -TERM "$pid"; wait "$pid" 2>/dev/null
+    done
+  done
+  sleep 2
+  finish; end
+}
+
+scenario_3() {
+  begin 3 || return 1
+  load "3. SIGSTOP the leader 2xTTL" $((TTL * 2 + 10)) "$RATE"
+  sleep 2
+  local l; l=$(leader)
+  kill -STOP "${PID[$l]}"; sleep $((TTL * 2)); kill -CONT "${PID[$l]}"
+  finish; end
+}
+
+scenario_4() {
+  begin 4 || return 1
+  load "4. restart Redis (AOF)" 15 "$RATE"
+  sleep 4
+  rcli shutdown >/dev/null 2>&1; sleep 0.5
+  start_redis
+  finish; end
+}
+
+scenario_5() {
+  begin 5 || return 1
+  load "5. Redis unreachable 5 s" 16 "$RATE"
+  sleep 4
+  local pid; pid=$(cat "$WORK/redis.pid")
+  kill -STOP "$pid"; sleep 5; kill -CONT "$pid"
+  finish; end
+}
+
+scenario_6() {
+  PREFIX="chaos6-$RANDOM"
+  for i in 1 2 3; do start_replica "r$i" "1.0.0" --Allocator:MaxInFlight=300 || return 1; done
+  write_targets; wait_epoch_above 0
+  load "6. 5x overload for 30 s" 30 $((RATE * 5))
+  local peak=0
+  for _ in $(seq 30); do
+    sleep 1
+    for name in "${!PID[@]}"; do
+      local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/${PID[$name]}/status" 2>/dev/null || echo 0)
+      [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+    done
+  done
+  finish; end
+  echo "    (scenario 6: peak replica RSS $((peak / 1024)) MiB)"
+}
+
+start_redis || exit 2
+echo "Chaos: ${RATE} calls/s open loop, lease TTL ${TTL} s, Redis $(redis-server --version | awk '{print $3}'), $(nproc) cores"
+echo
+echo "| scenario | sent | ok | failed by code | lost | over capacity | applied twice | occupancy = answers | longest gap ms | p50 ms | p99 ms | ok/s |"
+echo "|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|"
+for n in $ONLY; do "scenario_$n" || FAILED=$((FAILED + 1)); done
+echo
+echo "chaos: $PASSED passed, $FAILED failed"
+[ $FAILED -eq 0 ]
