@@ -14,18 +14,22 @@ namespace Allocator.Service.Leadership;
 public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, IOptions<AllocatorOptions> options, TimeProvider time)
 {
     private readonly long _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-    private volatile bool _ready = true;
+    private volatile bool _ready;
+    private volatile bool _leaving;
 
-    public bool Ready => _ready;
+    /// <summary>Warmed up and not shutting down: may lead, and counts as a successor.</summary>
+    public bool Ready => _ready && !_leaving;
 
-    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, _ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+    public void MarkReady() => _ready = true;
+
+    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds());
 
     public Task AnnounceAsync() => redis.GetDatabase().HashSetAsync(keys.Members, replica.Id, Self.ToJson());
 
     /// <summary>Shutting down: stop advertising readiness so nobody hands leadership to us.</summary>
     public Task LeaveAsync()
     {
-        _ready = false;
+        _leaving = true;
         return AnnounceAsync();
     }
 

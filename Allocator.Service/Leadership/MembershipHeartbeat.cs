@@ -15,7 +15,7 @@ public sealed class MembershipHeartbeat(Membership membership, IHostApplicationL
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
         do
         {
-            if (membership.Ready) await Try(membership.AnnounceAsync);
+            await Try(membership.AnnounceAsync);
         }
         while (await Next(timer, stopping));
     }

@@ -32,6 +32,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2011, LogLevel.Information, "Handing over: replica {Replica} epoch {Epoch} yields to {Successor} running newer version {Version}")]
     public static partial void HandingOver(ILogger logger, string replica, long epoch, string successor, string version);
 
+    [LoggerMessage(2012, LogLevel.Information, "Warmed up the leader's path in {Elapsed} ms; ready")]
+    public static partial void WarmedUp(ILogger logger, long elapsed);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }

@@ -9,6 +9,7 @@ public static class ProcessingServices
     {
         services.TryAddSingleton<BatchCommitter>();
         services.TryAddSingleton<LeaderTerm>();
+        services.AddHostedService<LeaderWarmup>();
         services.AddHostedService<LeaderService>();
         return services;
     }
