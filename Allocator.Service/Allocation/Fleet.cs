@@ -43,6 +43,13 @@ public sealed class Fleet
         Flush();
     }
 
+    /// <summary>Drops a server as stored elsewhere (it was removed); not recorded as a change.</summary>
+    public void Unload(string key)
+    {
+        Replace(key, null);
+        Flush();
+    }
+
     /// <summary>Adds or replaces a server and records the change.</summary>
     public void Put(GameServer server)
     {

@@ -47,6 +47,10 @@ public sealed class AllocatorOptions
     /// its front gave up on, and re-answers lost replies; a retry after it is decided afresh.
     /// </summary>
     public TimeSpan ErrorResultTtl { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Commits kept in {alloc}:changes for followers to replay (approximate).</summary>
+    public int ChangeLogLength { get; set; } = 10_000;
+    /// <summary>How often a standby replica replays the change log into its warm copy.</summary>
+    public TimeSpan FollowInterval { get; set; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How long acknowledged entries stay in the streams for inspection.</summary>
     public TimeSpan RequestHistory { get; set; } = TimeSpan.FromSeconds(60);
     public InventoryOptions Inventory { get; set; } = new();
@@ -60,6 +64,8 @@ public sealed class AllocatorOptions
         if (LeaseRetry <= TimeSpan.Zero) yield return "Allocator:LeaseRetry must be positive.";
         if (HeartbeatInterval <= TimeSpan.Zero) yield return "Allocator:HeartbeatInterval must be positive.";
         if (MemberTimeout < 2 * HeartbeatInterval) yield return "Allocator:MemberTimeout must be at least twice Allocator:HeartbeatInterval.";
+        if (ChangeLogLength < 100) yield return "Allocator:ChangeLogLength must be at least 100.";
+        if (FollowInterval <= TimeSpan.Zero) yield return "Allocator:FollowInterval must be positive.";
         if (BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
         if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";

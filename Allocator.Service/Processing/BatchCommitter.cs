@@ -18,7 +18,7 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
     public async Task<CommitResult> CommitAsync(IDatabase db, Lease lease, DecidedBatch batch)
     {
         var fresh = batch.Answers.Where(a => !a.AlreadyStored).ToList();
-        var keyList = new List<RedisKey>(5 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory };
+        var keyList = new List<RedisKey>(7 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq };
         keyList.AddRange(fresh.Select(a => keys.Result(a.Request.RequestId)));
 
         var args = new List<RedisValue>(16 + batch.Changed.Count * 2 + batch.Answers.Count * 4)
@@ -27,6 +27,7 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
             lease.Epoch,
             KeyLayout.ProcessorGroup,
             (long)options.Value.RequestHistory.TotalMilliseconds,
+            options.Value.ChangeLogLength,
             batch.Changed.Count,
         };
         foreach (var server in batch.Changed)

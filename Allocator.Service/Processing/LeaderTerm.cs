@@ -23,6 +23,7 @@ public sealed class LeaderTerm(
     Membership membership,
     WakeSignal wake,
     BatchCommitter committer,
+    FleetFollower follower,
     IOptions<AllocatorOptions> options,
     TimeProvider time,
     ILogger<LeaderTerm> log)
@@ -45,12 +46,12 @@ public sealed class LeaderTerm(
         {
             await EnsureGroupAsync(db, keys.Requests);
             await EnsureGroupAsync(db, keys.Inventory);
-            var fleet = await LoadFleetAsync(db);
+            var (fleet, warm, loadMs) = await follower.TakeAsync();
             var seed = options.Value.Inventory;
             var fingerprint = FleetSeed.Fingerprint(seed.DemoFleet, seed.SeedFile);
             var seedPending = (string?)await db.StringGetAsync(keys.Seed) != fingerprint;
             var seeded = seedPending ? FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile)) : 0;
-            ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, seeded, started.ElapsedMilliseconds);
+            ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, seeded, started.ElapsedMilliseconds);
 
             var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()));
             var reader = new BatchReader(keys, scripts, replica);
@@ -117,6 +118,10 @@ public sealed class LeaderTerm(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        finally
+        {
+            follower.Release();
+        }
     }
 
     /// <summary>
@@ -150,25 +155,6 @@ public sealed class LeaderTerm(
         var fields = keysTouched.Select(k => (RedisValue)k).ToArray();
         var values = await db.HashGetAsync(keys.GameServers, fields);
         return fields.Select((field, i) => ((string)field!, values[i].HasValue ? GameServerJson.Deserialize(values[i]!) : null)).ToList();
-    }
-
-    private async Task<Fleet> LoadFleetAsync(IDatabase db)
-    {
-        var fleet = new Fleet();
-        foreach (var entry in await db.HashGetAllAsync(keys.GameServers))
-        {
-            try
-            {
-                fleet.Load(GameServerJson.Deserialize(entry.Value!));
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                // One damaged entry must not stop the fleet; it stays out of the candidate set.
-                ProcessingLog.UnreadableGameServer(log, (string)entry.Name!, e.Message);
-            }
-        }
-
-        return fleet;
     }
 
     private static async Task EnsureGroupAsync(IDatabase db, RedisKey stream)

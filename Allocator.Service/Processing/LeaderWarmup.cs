@@ -14,7 +14,7 @@ namespace Allocator.Service.Processing;
 /// the replica declares itself ready: a freshly started process would otherwise spend its
 /// first batches compiling code, and in a rollout the new version is the one that takes over.
 /// </summary>
-public sealed class LeaderWarmup(Membership membership, ILogger<LeaderWarmup> log) : IHostedService
+public sealed class LeaderWarmup(Membership membership, FleetFollower follower, ILogger<LeaderWarmup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -40,6 +40,16 @@ public sealed class LeaderWarmup(Membership membership, ILogger<LeaderWarmup> lo
             _ = ReplyBatch.Parser.ParseFrom(replies.ToByteArray());
             foreach (var server in decided.Changed) _ = GameServerJson.Deserialize(GameServerJson.Serialize(server));
             fleet.Accept();
+        }
+
+        try
+        {
+            // A successor must hold a warm copy of the fleet before it counts as ready.
+            await follower.FollowAsync();
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Redis is away: the copy is loaded when the follower next runs (or at takeover).
         }
 
         membership.MarkReady();

@@ -2,8 +2,8 @@ namespace Allocator.Service.Processing;
 
 internal static partial class ProcessingLog
 {
-    [LoggerMessage(2001, LogLevel.Information, "Leading: replica {Replica} epoch {Epoch}; loaded {Servers} game servers ({Seeded} seeded) in {Elapsed} ms")]
-    public static partial void TermStarted(ILogger logger, string replica, long epoch, int servers, int seeded, long elapsed);
+    [LoggerMessage(2001, LogLevel.Information, "Leading: replica {Replica} epoch {Epoch}; {Servers} game servers from {Source} in {LoadMs} ms ({Seeded} seeded); ready in {Elapsed} ms")]
+    public static partial void TermStarted(ILogger logger, string replica, long epoch, int servers, string source, long loadMs, int seeded, long elapsed);
 
     [LoggerMessage(2002, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} no longer holds the lease (fenced)")]
     public static partial void Fenced(ILogger logger, string replica, long epoch);
@@ -16,9 +16,6 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(2005, LogLevel.Information, "Leader lease released and announced")]
     public static partial void LeaseReleased(ILogger logger);
-
-    [LoggerMessage(2007, LogLevel.Error, "Game server {Key} in the occupancy hash is unreadable and was skipped: {Reason}")]
-    public static partial void UnreadableGameServer(ILogger logger, string key, string reason);
 
     [LoggerMessage(2008, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} commit refused ({Status})")]
     public static partial void CommitRefused(ILogger logger, string replica, long epoch, string status);

@@ -9,6 +9,8 @@ public static class ProcessingServices
     {
         services.TryAddSingleton<BatchCommitter>();
         services.TryAddSingleton<LeaderTerm>();
+        services.TryAddSingleton<FleetFollower>();
+        services.AddHostedService<FleetFollowing>();
         services.AddHostedService<LeaderWarmup>();
         services.AddHostedService<LeaderService>();
         return services;

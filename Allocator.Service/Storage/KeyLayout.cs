@@ -21,6 +21,10 @@ public sealed class KeyLayout(string prefix)
     public RedisKey Epoch => Tag + "epoch";
     public RedisKey Members => Tag + "members";
     public RedisKey Outbox => Tag + "outbox";
+    /// <summary>Change log of the occupancy hash: one entry per commit naming the servers it wrote.</summary>
+    public RedisKey Changes => Tag + "changes";
+    /// <summary>Sequence number of the last change-log entry (a follower detects gaps with it).</summary>
+    public RedisKey ChangeSeq => Tag + "changes-seq";
     /// <summary>Fingerprint of the seed last applied, so a seed is applied once (removals stick).</summary>
     public RedisKey Seed => Tag + "seed";
 

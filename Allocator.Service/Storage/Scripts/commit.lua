@@ -8,19 +8,22 @@
 -- KEYS[3] game server hash
 -- KEYS[4] request stream
 -- KEYS[5] inventory stream
--- KEYS[6..] result keys, one per newly decided request
+-- KEYS[6] change log stream
+-- KEYS[7] change log sequence counter
+-- KEYS[8..] result keys, one per newly decided request
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] consumer group
 -- ARGV[4] request history to keep in the streams (ms)
--- ARGV[5] n changed servers, then n (field, json) pairs
+-- ARGV[5] change log length to keep (entries, approximate)
+-- ARGV[6] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
--- then one (outcome json, ttl ms) pair per result key (KEYS[6..])
+-- then one (outcome json, ttl ms) pair per result key (KEYS[8..])
 -- then r acked request-stream ids, then r ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
 -- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
--- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[6..]) already
+-- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[8..]) already
 -- exist (a front gave up on that request at its deadline). Nothing is written unless 'ok'.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
@@ -34,9 +37,9 @@ for k = 4, 5 do
 end
 
 local conflicts = {}
-for k = 6, #KEYS do
+for k = 8, #KEYS do
   if redis.call('EXISTS', KEYS[k]) == 1 then
-    conflicts[#conflicts + 1] = k - 5
+    conflicts[#conflicts + 1] = k - 7
   end
 end
 if #conflicts > 0 then
@@ -44,21 +47,30 @@ if #conflicts > 0 then
 end
 
 local history = tonumber(ARGV[4])
-local at = 5
+local at = 6
+local written = {}
 
 local n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
   redis.call('HSET', KEYS[3], ARGV[at], ARGV[at + 1])
+  written[#written + 1] = ARGV[at]
   at = at + 2
 end
 
 n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
   redis.call('HDEL', KEYS[3], ARGV[at])
+  written[#written + 1] = ARGV[at]
   at = at + 1
 end
 
-for k = 6, #KEYS do
+-- Followers (standby replicas) replay this log to keep a warm copy of the hash.
+if #written > 0 then
+  local seq = redis.call('INCR', KEYS[7])
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'seq', seq, 'epoch', ARGV[2], 'keys', table.concat(written, '\n'))
+end
+
+for k = 8, #KEYS do
   redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
   at = at + 2
 end

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Allocator.Service.Allocation;
+using Allocator.Service.Hosting;
+using Allocator.Service.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Processing;
+
+/// <summary>
+/// A warm copy of the occupancy hash on every replica that is not leading, kept current by
+/// replaying the change log the commit script writes (<c>{alloc}:changes</c>, one entry per
+/// commit naming the servers it wrote). A new leader takes this copy, replays the last few
+/// commits and serves: no full load of the hash on a fail-over or hand-over. A gap in the log
+/// (trimmed past our position) or a term that ended falls back to a full load.
+/// </summary>
+public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, IOptions<AllocatorOptions> options, ILogger<FleetFollower> log)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Fleet? _fleet;
+    private bool _taken;
+    private long _seq;
+    private RedisValue _position = "0-0";
+
+    /// <summary>Catches up with the log if the copy is loaded and not taken.</summary>
+    public async Task FollowAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_taken) return; // this replica leads: its term owns the fleet
+            if (_fleet is null) await LoadAsync();
+            else await CatchUpAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The term that took the copy has ended: follow again (from a fresh load).</summary>
+    public void Release()
+    {
+        _gate.Wait();
+        try
+        {
+            _taken = false;
+            _fleet = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Hands the copy, exactly current, to a leader whose term has begun (no other leader can
+    /// commit any more, so the end of the log is the end). The follower starts over afterwards.
+    /// </summary>
+    public async Task<(Fleet Fleet, bool Warm, long Elapsed)> TakeAsync()
+    {
+        var started = Stopwatch.StartNew();
+        await _gate.WaitAsync();
+        try
+        {
+            var warm = _fleet is not null;
+            if (_fleet is null) await LoadAsync();
+            else await CatchUpAsync();
+            var fleet = _fleet!;
+            _fleet = null; // the leader edits it from now on; the follower reloads after the term
+            _taken = true;
+            return (fleet, warm, started.ElapsedMilliseconds);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        var db = redis.GetDatabase();
+        // Read the log position first: commits made during the load are replayed on top of it.
+        var (seq, position) = await LogEndAsync(db);
+        var fleet = new Fleet();
+        foreach (var entry in await db.HashGetAllAsync(keys.GameServers))
+        {
+            if (Read(entry.Name!, entry.Value) is { } server) fleet.Load(server);
+        }
+
+        (_fleet, _seq, _position) = (fleet, seq, position);
+        await CatchUpAsync();
+    }
+
+    private async Task CatchUpAsync()
+    {
+        var db = redis.GetDatabase();
+        while (true)
+        {
+            var entries = await db.StreamRangeAsync(keys.Changes, Next(_position), "+", 512);
+            if (entries.Length == 0) return;
+            var changed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in entries)
+            {
+                var seq = (long)entry["seq"];
+                if (seq != _seq + 1 && _seq != 0)
+                {
+                    // The log was trimmed past us: start over from the hash.
+                    FollowLog.Gap(log, _seq, seq);
+                    _fleet = null;
+                    await LoadAsync();
+                    return;
+                }
+
+                _seq = seq;
+                foreach (var key in ((string)entry["keys"]!).Split('\n', StringSplitOptions.RemoveEmptyEntries)) changed.Add(key);
+                _position = entry.Id;
+            }
+
+            var fields = changed.Select(k => (RedisValue)k).ToArray();
+            var values = await db.HashGetAsync(keys.GameServers, fields);
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var key = (string)fields[i]!;
+                if (Read(key, values[i]) is { } server) _fleet!.Load(server);
+                else _fleet!.Unload(key);
+            }
+
+            if (entries.Length < 512) return;
+        }
+    }
+
+    private async Task<(long Seq, RedisValue Position)> LogEndAsync(IDatabase db)
+    {
+        var last = await db.StreamRangeAsync(keys.Changes, "-", "+", 1, Order.Descending);
+        return last.Length == 0 ? (0, "0-0") : ((long)last[0]["seq"], last[0].Id);
+    }
+
+    private GameServer? Read(string key, RedisValue value)
+    {
+        if (!value.HasValue) return null;
+        try
+        {
+            return GameServerJson.Deserialize(value!);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            // One damaged entry must not stop the fleet; it stays out of the candidate set.
+            FollowLog.Unreadable(log, key, e.Message);
+            return null;
+        }
+    }
+
+    // XRANGE is inclusive: start just after the last entry replayed.
+    private static RedisValue Next(RedisValue position)
+    {
+        var id = (string)position!;
+        var dash = id.IndexOf('-');
+        return $"{id[..dash]}-{ulong.Parse(id[(dash + 1)..]) + 1}";
+    }
+}
+
+/// <summary>Replays the change log every FollowInterval while this replica does not lead.</summary>
+public sealed class FleetFollowing(FleetFollower follower, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.Value.FollowInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await follower.FollowAsync();
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    FollowLog.Failed(log, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+internal static partial class FollowLog
+{
+    [LoggerMessage(2101, LogLevel.Warning, "Change log trimmed past this replica (had {Had}, next {Next}); reloading the hash")]
+    public static partial void Gap(ILogger logger, long had, long next);
+
+    [LoggerMessage(2102, LogLevel.Warning, "Following the change log failed: {Reason}")]
+    public static partial void Failed(ILogger logger, string reason);
+
+    [LoggerMessage(2103, LogLevel.Error, "Game server {Key} in the occupancy hash is unreadable and was skipped: {Reason}")]
+    public static partial void Unreadable(ILogger logger, string key, string reason);
+}
