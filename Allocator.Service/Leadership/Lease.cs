@@ -8,11 +8,27 @@ namespace Allocator.Service.Leadership;
 /// paused past its TTL could find "its" key again after another leader's term; the epoch,
 /// bumped by every new term, tells the two apart. Every fenced script checks both.
 /// </summary>
-public sealed class Lease(IRedLock redLock) : IAsyncDisposable
+public sealed class Lease : IAsyncDisposable
 {
+    private readonly IRedLock? _redLock;
     private bool _lost;
 
-    public string LockId => redLock.LockId;
+    public Lease(IRedLock redLock)
+    {
+        _redLock = redLock;
+        LockId = redLock.LockId;
+    }
+
+    private Lease(string lockId)
+    {
+        LockId = lockId;
+        _lost = true;
+    }
+
+    /// <summary>A lease that was never held: every fenced script refuses it (for rehearsals).</summary>
+    public static Lease NotHeld(string lockId) => new(lockId) { Epoch = -1 };
+
+    public string LockId { get; }
 
     /// <summary>The term this lease started (0 until <c>begin_term.lua</c> ran).</summary>
     public long Epoch { get; set; }
@@ -25,11 +41,11 @@ public sealed class Lease(IRedLock redLock) : IAsyncDisposable
     {
         get
         {
-            if (!_lost && !redLock.IsAcquired) _lost = true;
+            if (!_lost && _redLock is { IsAcquired: false }) _lost = true;
             return !_lost;
         }
     }
 
     /// <summary>Releases the lease if it is still ours (compare-and-delete).</summary>
-    public ValueTask DisposeAsync() => redLock.DisposeAsync();
+    public ValueTask DisposeAsync() => _redLock?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -73,6 +73,7 @@ public sealed class LeaderTerm(
             }
 
             var nextSuccessionCheck = time.GetUtcNow();
+            var answered = false;
             while (!stopping.IsCancellationRequested && membership.Ready)
             {
                 if (!lease.StillHeld)
@@ -92,6 +93,7 @@ public sealed class LeaderTerm(
                     }
                 }
 
+                var batchStarted = Stopwatch.GetTimestamp();
                 IReadOnlyList<QueuedRequest>? batch = reader.Claiming
                     ? await reader.ClaimAsync(db, options.Value.BatchSize)
                     : await reader.ReadAsync(db, lease, options.Value.BatchSize);
@@ -112,6 +114,12 @@ public sealed class LeaderTerm(
                 {
                     ProcessingLog.CommitRefused(log, replica.Id, epoch, committed.Status.ToString());
                     return;
+                }
+
+                if (!answered && batch.Count > 0)
+                {
+                    answered = true;
+                    ProcessingLog.FirstAnswers(log, replica.Id, epoch, started.ElapsedMilliseconds, batch.Count, Stopwatch.GetElapsedTime(batchStarted).TotalMilliseconds);
                 }
             }
         }

@@ -6,6 +6,7 @@ using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Google.Protobuf;
+using StackExchange.Redis;
 
 namespace Allocator.Service.Processing;
 
@@ -14,7 +15,15 @@ namespace Allocator.Service.Processing;
 /// the replica declares itself ready: a freshly started process would otherwise spend its
 /// first batches compiling code, and in a rollout the new version is the one that takes over.
 /// </summary>
-public sealed class LeaderWarmup(Membership membership, FleetFollower follower, ILogger<LeaderWarmup> log) : IHostedService
+public sealed class LeaderWarmup(
+    Membership membership,
+    FleetFollower follower,
+    IConnectionMultiplexer redis,
+    KeyLayout keys,
+    Scripts scripts,
+    ReplicaIdentity replica,
+    BatchCommitter committer,
+    ILogger<LeaderWarmup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +55,7 @@ public sealed class LeaderWarmup(Membership membership, FleetFollower follower, 
         {
             // A successor must hold a warm copy of the fleet before it counts as ready.
             await follower.FollowAsync();
+            await RehearseAsync(decider, json, now);
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
@@ -62,6 +72,21 @@ public sealed class LeaderWarmup(Membership membership, FleetFollower follower, 
         {
             // The heartbeat announces it on its next tick.
         }
+    }
+
+    /// <summary>
+    /// The leader's Redis calls, made harmless: a lease that is not ours makes the read and
+    /// commit scripts return "fenced" before touching anything, so they load and run once.
+    /// </summary>
+    private async Task RehearseAsync(BatchDecider decider, string json, DateTimeOffset now)
+    {
+        var db = redis.GetDatabase();
+        var notOurs = Lease.NotHeld("rehearsal-" + replica.Id);
+        var reader = new BatchReader(keys, scripts, replica);
+        _ = await reader.ReadAsync(db, notOurs, 1);
+        var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
+        _ = await reader.StoredResultsAsync(db, batch);
+        _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

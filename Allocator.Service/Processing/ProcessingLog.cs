@@ -32,6 +32,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2012, LogLevel.Information, "Warmed up the leader's path in {Elapsed} ms; ready")]
     public static partial void WarmedUp(ILogger logger, long elapsed);
 
+    [LoggerMessage(2013, LogLevel.Information, "Replica {Replica} epoch {Epoch}: first answers committed {Elapsed} ms after taking the lease ({Count} requests, batch {BatchMs:F1} ms)")]
+    public static partial void FirstAnswers(ILogger logger, string replica, long epoch, long elapsed, int count, double batchMs);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }
