@@ -5,8 +5,12 @@
 #   every scenario: lost 0, over capacity 0, applied twice 0, occupancy in Redis = answers;
 #   1 (kill -9 the leader):    longest gap <= lease TTL + 0.5 s;
 #   2 (rolling update):        0 failed calls, longest gap <= 100 ms.
-# Usage: scripts/chaos.sh [--short] [--only "1 2 3"]     (--short: a CI-sized 1, 2 and 3)
-# Settings: RATE (calls/s, default 200), TTL (lease seconds, default 3).
+# Usage: scripts/chaos.sh [--short] [--only "1 2 3"]
+#   --short: a CI-sized 1, 2 and 3 that asserts the safety requirements (lost, over capacity,
+#   applied twice, occupancy, failed calls) and prints the gaps without asserting them: timing
+#   targets are judged on the full run, not on a shared CI machine.
+# Settings: RATE (calls/s, default 200), OVERLOAD_RATE (scenario 6, default 5 x 2,000/s,
+# five times what 3 replicas sustain on a 2-core machine), TTL (lease seconds, default 3).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 RATE=${RATE:-200}
+OVERLOAD_RATE=${OVERLOAD_RATE:-10000}
 TTL=${TTL:-3}
 BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
 WORK=$(mktemp -d)
@@ -97,6 +102,8 @@ load() {
   LOAD=$!
 }
 
+gap() { [ $SHORT = 1 ] || echo "--max-gap-ms $1"; }
+
 finish() {
   wait "$LOAD"; local rc=$?
   cat "$WORK/row"
@@ -106,7 +113,7 @@ finish() {
 scenario_1() {
   local kills=10; [ $SHORT = 1 ] && kills=3
   begin 1 || return 1
-  load "1. kill -9 the leader x$kills" $((kills * 5 + 3)) "$RATE" --max-gap-ms $((TTL * 1000 + 500))
+  load "1. kill -9 the leader x$kills" $((kills * 5 + 3)) "$RATE" $(gap $((TTL * 1000 + 500)))
   for _ in $(seq "$kills"); do
     sleep 2
     local l e; l=$(leader); e=$(epoch)
@@ -121,7 +128,7 @@ scenario_1() {
 scenario_2() {
   local rounds=3; [ $SHORT = 1 ] && rounds=1
   begin 2 || return 1
-  load "2. rolling update x$rounds" $((rounds * 12 + 4)) "$RATE" --max-gap-ms 100 --max-failed 0
+  load "2. rolling update x$rounds" $((rounds * 12 + 4)) "$RATE" $(gap 100) --max-failed 0
   sleep 2
   for round in $(seq "$rounds"); do
     local version="1.$round.0"
@@ -168,7 +175,7 @@ scenario_6() {
   PREFIX="chaos6-$RANDOM"
   for i in 1 2 3; do start_replica "r$i" "1.0.0" --Allocator:MaxInFlight=300 || return 1; done
   write_targets; wait_epoch_above 0
-  load "6. 5x overload for 30 s" 30 $((RATE * 5))
+  load "6. 5x overload for 30 s" 30 "$OVERLOAD_RATE"
   local peak=0
   for _ in $(seq 30); do
     sleep 1

@@ -28,6 +28,19 @@ set -e
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # the run itself broke
+
+# The short chaos run (kill -9, rolling update, SIGSTOP with real processes): one test per scenario.
+if [ "${SKIP_CHAOS:-0}" != "1" ]; then
+  bash scripts/chaos.sh --short 2>&1 | tee "$log"
+  chaos_status=${PIPESTATUS[0]}
+  chaos=$(grep -E '^chaos: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  chaos_passed=$(echo "$chaos" | awk '{print $2}')
+  chaos_failed=$(echo "$chaos" | awk '{print $4}')
+  passed=$((passed + ${chaos_passed:-0}))
+  failed=$((failed + ${chaos_failed:-1}))
+  if [ "$chaos_status" -ne 0 ] && [ "${chaos_failed:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+  [ "$chaos_status" -eq 0 ] || status=1
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

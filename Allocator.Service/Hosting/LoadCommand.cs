@@ -23,7 +23,7 @@ public static class LoadCommand
         "| scenario | sent | ok | failed by code | lost | over capacity | applied twice | occupancy = answers | longest gap ms | p50 ms | p99 ms | ok/s |\n" +
         "|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|";
 
-    private sealed record Call(long Started, long Ended, StatusCode Code, string? Server, long Count, bool Lost);
+    private sealed record Call(long Started, long Ended, StatusCode Code, string? Server, long Count, bool Lost, string Id = "");
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -69,9 +69,11 @@ public static class LoadCommand
                 }
                 catch (RpcException e)
                 {
-                    // A client-side deadline means no answer came at all: the server settles calls before it.
+                    // A client-side deadline means no answer reached us (the server settles calls
+                    // just before it, but a starved machine can be late): ask again with the same
+                    // id, as a careful client does, to learn what became of the request.
                     var lost = e.StatusCode == StatusCode.DeadlineExceeded && !e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal);
-                    calls.Add(new Call(started, clock.ElapsedTicks, e.StatusCode, null, 0, lost));
+                    calls.Add(new Call(started, clock.ElapsedTicks, e.StatusCode, null, 0, lost, id));
                     return;
                 }
             }
@@ -107,7 +109,34 @@ public static class LoadCommand
 
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
-        var all = calls.ToList();
+
+        // Calls that heard nothing before their deadline: once the load is over, ask again with
+        // the same id (as a careful client would) to learn whether they were allocated.
+        var unanswered = calls.Where(c => c.Lost).ToList();
+        var recovered = new ConcurrentBag<Call>();
+        using (var gate = new SemaphoreSlim(16))
+        {
+            await Task.WhenAll(unanswered.Select(async (call, n) =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var outcome = await RecoverAsync(targets.Client(n), request, call.Id);
+                    recovered.Add(outcome switch
+                    {
+                        null => call,
+                        { Code: StatusCode.OK } ok => call with { Code = StatusCode.OK, Lost = false, Server = ok.Answer!.GameServerName, Count = ok.Answer.Counters.TryGetValue(counter, out var rc) ? rc.Count ?? 0 : 0 },
+                        { } failed => call with { Code = failed.Code, Lost = false },
+                    });
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        var all = calls.Where(c => !c.Lost).Concat(recovered).ToList();
         var ok = all.Where(c => c.Code == StatusCode.OK).ToList();
         var failed = all.Where(c => c.Code != StatusCode.OK && !c.Lost).GroupBy(c => c.Code).OrderBy(g => g.Key)
             .Select(g => $"{g.Key}: {g.Count()}").DefaultIfEmpty("none");
@@ -147,6 +176,36 @@ public static class LoadCommand
         var passed = lost == 0 && overCapacity == 0 && twice == 0 && occupancyMatches is "yes" or "n/a" && gap <= maxGap && failures <= maxFailed;
         if (!passed) Console.Error.WriteLine($"{scenario}: requirements not met (lost 0, over capacity 0, applied twice 0, occupancy = answers, gap <= {maxGap} ms, failed <= {maxFailed})");
         return passed ? 0 : 1;
+    }
+
+    /// <summary>The final answer to a request id, by asking again; null when none comes.</summary>
+    private static async Task<(StatusCode Code, AllocationResponse? Answer)?> RecoverAsync(AllocationService.AllocationServiceClient client, AllocationRequest request, string id)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                return (StatusCode.OK, await client.AllocateAsync(request, new Metadata { { "x-request-id", id } }, DateTime.UtcNow.AddSeconds(10)));
+            }
+            catch (RpcException e) when (e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal))
+            {
+                await Task.Delay(200 * (attempt + 1)); // back off, then ask again
+            }
+            catch (RpcException e) when (!IsTransport(e) && e.StatusCode != StatusCode.DeadlineExceeded)
+            {
+                return (e.StatusCode, null);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal))
+            {
+                return (e.StatusCode, null);
+            }
+            catch (RpcException)
+            {
+                // No answer again: one more try.
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Failures of the connection, not answers of the allocator (whose messages say what happened).</summary>

@@ -27,14 +27,16 @@ public sealed class RequestSubmitter(
 
     public async Task<Outcome> SubmitAsync(RequestKind kind, string requestId, string payload, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
+        // Inventory and allocation ids live apart: the same caller id used for both is two requests.
+        var id = kind == RequestKind.Inventory ? "inventory:" + requestId : requestId;
         if (Interlocked.Increment(ref _inFlight) > options.Value.MaxInFlight)
         {
             Interlocked.Decrement(ref _inFlight);
-            return Outcomes.Error(StatusCode.Unavailable, $"overloaded: {options.Value.MaxInFlight} calls already waiting on this replica; retry with backoff");
+            // Even overloaded, a retry whose request was already decided gets its answer.
+            return await StoredOutcomeAsync(id)
+                ?? Outcomes.Error(StatusCode.Unavailable, $"overloaded: {options.Value.MaxInFlight} calls already waiting on this replica; retry with backoff");
         }
 
-        // Inventory and allocation ids live apart: the same caller id used for both is two requests.
-        var id = kind == RequestKind.Inventory ? "inventory:" + requestId : requestId;
         var answer = replies.Expect(id);
         var db = redis.GetDatabase();
         try
@@ -99,6 +101,19 @@ public sealed class RequestSubmitter(
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline: " + e.Message);
+        }
+    }
+
+    private async Task<Outcome?> StoredOutcomeAsync(string id)
+    {
+        try
+        {
+            var stored = await redis.GetDatabase().StringGetAsync(keys.Result(id)).WaitAsync(options.Value.SettleTimeout, time);
+            return stored.HasValue ? Outcomes.FromJson(stored!) : null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return null;
         }
     }
 
