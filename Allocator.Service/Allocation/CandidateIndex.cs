@@ -17,6 +17,14 @@ internal sealed class CandidateIndex(Fleet fleet)
 
     public int Count => _indexes.Count;
 
+    public IEnumerable<IndexShape> Shapes => _indexes.Values.Select(i => i.Shape);
+
+    /// <summary>Builds the indexes a leader uses, ahead of taking over from it.</summary>
+    public void Prepare(IEnumerable<IndexShape> shapes)
+    {
+        foreach (var shape in shapes.Take(MaxIndexes)) For(shape);
+    }
+
     public OrderedCandidates For(IndexShape shape)
     {
         if (!_indexes.TryGetValue(shape.Signature, out var index))

@@ -30,6 +30,11 @@ public sealed class Fleet
 
     internal CandidateIndex Index { get; }
 
+    /// <summary>The index shapes in use (published by a leader so that standbys can prepare them).</summary>
+    public IReadOnlyList<IndexShape> IndexShapes => [.. Index.Shapes];
+
+    public void PrepareIndexes(IEnumerable<IndexShape> shapes) => Index.Prepare(shapes);
+
     public GameServer? Find(string key) => _servers.GetValueOrDefault(key);
 
     public NodeTally TallyOf(string node) => _nodes.TryGetValue(node, out var n) ? n.Tally : default;

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Allocator.Service.Allocation;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Allocator.Service.Allocation;
 /// front of the search). Order: Packed (node tallies, priorities, name), Distributed with
 /// priorities (priorities, name), or none (Distributed: random pick).
 /// </summary>
-internal sealed record IndexShape(
+public sealed record IndexShape(
     string Namespace,
     string State,
     string LabelKey,
@@ -36,6 +39,20 @@ internal sealed record IndexShape(
         }
 
         return signature.ToString();
+    }
+
+    public static string ToJson(IEnumerable<IndexShape> shapes) => JsonSerializer.Serialize(shapes.ToList(), IndexShapeJsonContext.Default.ListIndexShape);
+
+    public static List<IndexShape> FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, IndexShapeJsonContext.Default.ListIndexShape) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
     }
 
     public static IndexShape For(AllocationSpec spec, Selector selector, IReadOnlyList<Priority> priorities)
@@ -86,3 +103,7 @@ internal sealed record IndexShape(
         return chosen ?? "";
     }
 }
+
+[JsonSourceGenerationOptions(IgnoreReadOnlyProperties = true, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(List<IndexShape>))]
+internal sealed partial class IndexShapeJsonContext : JsonSerializerContext;

@@ -26,6 +26,8 @@ public sealed class AllocatorOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>A member whose heartbeat is older than this is gone (and pruned).</summary>
     public TimeSpan MemberTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a newer replica must have been ready before leadership moves to it.</summary>
+    public TimeSpan SuccessorSettle { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>Most entries the leader reads per stream per batch.</summary>
     public int BatchSize { get; set; } = 256;
     /// <summary>Safety poll when no wake-up arrives.</summary>

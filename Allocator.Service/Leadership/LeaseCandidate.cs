@@ -32,7 +32,7 @@ public sealed class LeaseCandidate(
             var retry = options.Value.LeaseRetry;
             try
             {
-                var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync() : null;
+                var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync(leading: false) : null;
                 if (newer is not null)
                 {
                     // A rollout is under way: let the new version lead, so leadership moves once.

@@ -7,7 +7,7 @@ namespace Allocator.Service.Leadership;
 /// A replica as it advertises itself in <c>{alloc}:members</c>: its app version, whether it
 /// competes for leadership and is ready (not shutting down), and its last heartbeat.
 /// </summary>
-public sealed record Member(string Replica, string Version, bool Lead, bool Ready, long StartedMs, long HeartbeatMs)
+public sealed record Member(string Replica, string Version, bool Lead, bool Ready, long StartedMs, long HeartbeatMs, long ReadySinceMs = 0)
 {
     public string ToJson() => JsonSerializer.Serialize(this, MemberJsonContext.Default.Member);
 

@@ -15,14 +15,19 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
 {
     private readonly long _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     private volatile bool _ready;
+    private long _readySinceMs;
     private volatile bool _leaving;
 
     /// <summary>Warmed up and not shutting down: may lead, and counts as a successor.</summary>
     public bool Ready => _ready && !_leaving;
 
-    public void MarkReady() => _ready = true;
+    public void MarkReady()
+    {
+        Interlocked.Exchange(ref _readySinceMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+        _ready = true;
+    }
 
-    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _readySinceMs));
 
     public Task AnnounceAsync() => redis.GetDatabase().HashSetAsync(keys.Members, replica.Id, Self.ToJson());
 
@@ -52,7 +57,12 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
         return members;
     }
 
-    /// <summary>A live, ready replica of a newer version that can lead, if any.</summary>
-    public async Task<Member?> NewerLeaderCandidateAsync() =>
-        SuccessionPolicy.NewerThan(replica.Version, replica.Id, await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout);
+    /// <summary>
+    /// A live, ready replica of a newer version that can lead, if any. A leader yields only to
+    /// one that has settled (<see cref="AllocatorOptions.SuccessorSettle"/>); a candidate steps
+    /// aside for any, since the lease is free anyway and the newest should take it.
+    /// </summary>
+    public async Task<Member?> NewerLeaderCandidateAsync(bool leading) =>
+        SuccessionPolicy.NewerThan(replica.Version, replica.Id, await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout,
+            leading ? options.Value.SuccessorSettle : TimeSpan.Zero);
 }

@@ -21,6 +21,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     private bool _taken;
     private long _seq;
     private RedisValue _position = "0-0";
+    private string _shapes = "";
 
     /// <summary>Catches up with the log if the copy is loaded and not taken.</summary>
     public async Task FollowAsync()
@@ -31,6 +32,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
             if (_taken) return; // this replica leads: its term owns the fleet
             if (_fleet is null) await LoadAsync();
             else await CatchUpAsync();
+            await PrepareIndexesAsync();
         }
         finally
         {
@@ -77,8 +79,18 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         }
     }
 
+    /// <summary>Builds (and from then on maintains) the indexes the leader uses.</summary>
+    private async Task PrepareIndexesAsync()
+    {
+        var shapes = (string?)await redis.GetDatabase().StringGetAsync(keys.IndexShapes) ?? "";
+        if (shapes == _shapes || _fleet is null) return;
+        _fleet.PrepareIndexes(IndexShape.FromJson(shapes));
+        _shapes = shapes;
+    }
+
     private async Task LoadAsync()
     {
+        _shapes = ""; // a fresh copy has no index yet
         var db = redis.GetDatabase();
         // Read the log position first: commits made during the load are replayed on top of it.
         var (seq, position) = await LogEndAsync(db);

@@ -33,8 +33,9 @@ public sealed class LeaderTerm(
     {
         var db = redis.GetDatabase();
         var started = Stopwatch.StartNew();
-        var epoch = (long)await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo],
-            [lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds()]);
+        var begun = (RedisResult[])(await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
+            [lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds(), KeyLayout.ProcessorGroup]))!;
+        var epoch = (long)begun[0];
         if (epoch < 0)
         {
             ProcessingLog.Fenced(log, replica.Id, 0);
@@ -44,18 +45,15 @@ public sealed class LeaderTerm(
         lease.Epoch = epoch;
         try
         {
-            await EnsureGroupAsync(db, keys.Requests);
-            await EnsureGroupAsync(db, keys.Inventory);
             var (fleet, warm, loadMs) = await follower.TakeAsync();
             var seed = options.Value.Inventory;
             var fingerprint = FleetSeed.Fingerprint(seed.DemoFleet, seed.SeedFile);
-            var seedPending = (string?)await db.StringGetAsync(keys.Seed) != fingerprint;
+            var seedPending = (string?)begun[1] != fingerprint;
             var seeded = seedPending ? FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile)) : 0;
             ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, seeded, started.ElapsedMilliseconds);
 
             var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()));
             var reader = new BatchReader(keys, scripts, replica);
-            await wake.StartAsync();
 
             if (seedPending)
             {
@@ -74,6 +72,7 @@ public sealed class LeaderTerm(
 
             var nextSuccessionCheck = time.GetUtcNow();
             var answered = false;
+            var publishedShapes = "";
             while (!stopping.IsCancellationRequested && membership.Ready)
             {
                 if (!lease.StillHeld)
@@ -85,7 +84,8 @@ public sealed class LeaderTerm(
                 if (time.GetUtcNow() >= nextSuccessionCheck)
                 {
                     nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
-                    if (await membership.NewerLeaderCandidateAsync() is { } newer)
+                    publishedShapes = await PublishIndexShapesAsync(db, fleet, publishedShapes);
+                    if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
                     {
                         // Between batches: nothing is in hand. The lease is released and announced next.
                         ProcessingLog.HandingOver(log, replica.Id, epoch, newer.Replica, newer.Version);
@@ -158,22 +158,18 @@ public sealed class LeaderTerm(
         }
     }
 
+    /// <summary>Lets standbys build the indexes this leader uses, so a successor's first batch is as fast as the rest.</summary>
+    private async Task<string> PublishIndexShapesAsync(IDatabase db, Fleet fleet, string published)
+    {
+        var shapes = IndexShape.ToJson(fleet.IndexShapes.OrderBy(s => s.Signature, StringComparer.Ordinal));
+        if (shapes != published) await db.StringSetAsync(keys.IndexShapes, shapes);
+        return shapes;
+    }
+
     private async Task<List<(string, GameServer?)>> StoredServersAsync(IDatabase db, IReadOnlyCollection<string> keysTouched)
     {
         var fields = keysTouched.Select(k => (RedisValue)k).ToArray();
         var values = await db.HashGetAsync(keys.GameServers, fields);
         return fields.Select((field, i) => ((string)field!, values[i].HasValue ? GameServerJson.Deserialize(values[i]!) : null)).ToList();
-    }
-
-    private static async Task EnsureGroupAsync(IDatabase db, RedisKey stream)
-    {
-        try
-        {
-            await db.StreamCreateConsumerGroupAsync(stream, KeyLayout.ProcessorGroup, "0-0", createStream: true);
-        }
-        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP"))
-        {
-            // Created by an earlier leader.
-        }
     }
 }

@@ -21,10 +21,17 @@ public static class QueueServices
     }
 }
 
-/// <summary>Subscribes to this replica's reply channel before the endpoint takes calls.</summary>
-internal sealed class ReplySubscription(ReplyRouter replies) : IHostedService
+/// <summary>
+/// Subscribes to this replica's reply channel before the endpoint takes calls, and to the
+/// wake channel, so that a replica that becomes leader has nothing left to set up.
+/// </summary>
+internal sealed class ReplySubscription(ReplyRouter replies, WakeSignal wake) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => replies.StartAsync();
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await replies.StartAsync();
+        await wake.StartAsync();
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

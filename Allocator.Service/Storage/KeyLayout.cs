@@ -25,6 +25,8 @@ public sealed class KeyLayout(string prefix)
     public RedisKey Changes => Tag + "changes";
     /// <summary>Sequence number of the last change-log entry (a follower detects gaps with it).</summary>
     public RedisKey ChangeSeq => Tag + "changes-seq";
+    /// <summary>The leader's index shapes (JSON), so that standbys build the same indexes ahead of a takeover.</summary>
+    public RedisKey IndexShapes => Tag + "index-shapes";
     /// <summary>Fingerprint of the seed last applied, so a seed is applied once (removals stick).</summary>
     public RedisKey Seed => Tag + "seed";
 

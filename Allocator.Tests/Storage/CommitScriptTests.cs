@@ -37,7 +37,8 @@ public class CommitScriptTests
     }
 
     private static async Task<long> BeginTermAsync(IDatabase db, KeyLayout keys, string lockId) =>
-        (long)await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo], [lockId, "tester", "1", 0]);
+        (long)((RedisResult[])(await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
+            [lockId, "tester", "1", 0, KeyLayout.ProcessorGroup]))!)[0];
 
     private static async Task EnqueueAsync(Setup s, params string[] ids)
     {
