@@ -23,11 +23,15 @@ public sealed class BatchReader(KeyLayout keys, Scripts scripts, ReplicaIdentity
 
     public async Task<IReadOnlyList<QueuedRequest>> ClaimAsync(IDatabase db, int count)
     {
+        // Both streams in one round trip.
+        var claims = _claimCursor.Keys.ToList().Select(kind => (Kind: kind, Claim: db.StreamAutoClaimAsync(
+            kind == RequestKind.Allocation ? keys.Requests : keys.Inventory, KeyLayout.ProcessorGroup, replica.Id, 0, _claimCursor[kind], count))).ToList();
+        await Task.WhenAll(claims.Select(c => c.Claim));
+
         var batch = new List<QueuedRequest>();
-        foreach (var kind in _claimCursor.Keys.ToList())
+        foreach (var (kind, claim) in claims)
         {
-            var stream = kind == RequestKind.Allocation ? keys.Requests : keys.Inventory;
-            var claimed = await db.StreamAutoClaimAsync(stream, KeyLayout.ProcessorGroup, replica.Id, 0, _claimCursor[kind], count);
+            var claimed = await claim;
             batch.AddRange(claimed.ClaimedEntries.Where(e => !e.IsNull).Select(e => Parse(kind, e.Id!, e.Values.Select(v => ((string)v.Name!, (string)v.Value!)))));
             if (claimed.NextStartId == "0-0") _claimCursor.Remove(kind);
             else _claimCursor[kind] = claimed.NextStartId;

@@ -87,6 +87,18 @@ public sealed class LeaderWarmup(
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
+
+        // Claiming runs first in every term: rehearse it on a scratch stream of our own.
+        RedisKey scratch = $"{{{keys.Prefix}}}:warmup:{replica.Id}";
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(scratch, KeyLayout.ProcessorGroup, "0-0", createStream: true);
+            _ = await db.StreamAutoClaimAsync(scratch, KeyLayout.ProcessorGroup, replica.Id, 0, "0-0", 1);
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(scratch);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
