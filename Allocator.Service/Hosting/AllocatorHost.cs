@@ -24,16 +24,20 @@ public static class AllocatorHost
             .ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<AllocatorOptions>>(
+            (host, allocator) => host.ShutdownTimeout = allocator.Value.ShutdownTimeout);
 
         builder.Services
             .AddStorage()
             .AddQueue()
             .AddLeadership()
             .AddProcessing()
-            .AddApi();
+            .AddApi()
+            .AddHealth();
 
         var app = builder.Build();
         app.MapApi();
+        app.MapGrpcHealthChecksService();
         return app;
     }
 }

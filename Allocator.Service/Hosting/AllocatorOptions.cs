@@ -38,6 +38,11 @@ public sealed class AllocatorOptions
     public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Calls waiting on this replica beyond which new ones are refused (UNAVAILABLE).</summary>
     public int MaxInFlight { get; set; } = 10_000;
+    /// <summary>
+    /// Grace period on SIGTERM: hand-over is immediate; this bounds how long in-flight calls
+    /// may drain before the process exits (keep terminationGracePeriodSeconds above it).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
     /// <summary>How long before the caller's deadline the front stops waiting and settles the call.</summary>
     public TimeSpan AnswerMargin { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Longest the front waits on Redis when settling a call at its deadline.</summary>
@@ -71,6 +76,7 @@ public sealed class AllocatorOptions
         if (BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
         if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
+        if (ShutdownTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:ShutdownTimeout must be at least 1s.";
         if (SettleTimeout <= TimeSpan.Zero) yield return "Allocator:SettleTimeout must be positive.";
         if (AnswerMargin < TimeSpan.Zero || AnswerMargin >= DefaultDeadline) yield return "Allocator:AnswerMargin must be between 0 and Allocator:DefaultDeadline.";
         if (MaxInFlight < 1) yield return "Allocator:MaxInFlight must be at least 1.";

@@ -142,6 +142,24 @@ public class SingleReplicaTests : IAsyncLifetime
             replica.Allocation.AllocateAsync(new AllocationRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20))).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Contains("unreachable", e.Status.Detail);
+
+        // Alive, but not ready: a probe moves traffic away until Redis is back.
+        var health = new Grpc.Health.V1.Health.HealthClient(replica.Channel);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing,
+            (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "" })).Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving,
+            (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "liveness" })).Status);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("allocation.AllocationService")]
+    [InlineData("liveness")]
+    public async Task A_warmed_replica_with_Redis_reports_serving(string service)
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(_frontOnly.Channel);
+        var response = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service });
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
 
     [Fact]
