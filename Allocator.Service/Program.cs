@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "burst" => await BurstCommand.RunAsync(args[1..]),
     "bench-engine" => await EngineBenchCommand.RunAsync(args[1..]),
     "load" => await LoadCommand.RunAsync(args[1..]),
+    "bench-baseline" => await Allocator.Service.Benchmarks.BaselineCommand.RunAsync(args[1..]),
     "serve" => await ServeAsync(args[1..]),
     _ => await ServeAsync(args),
 };

@@ -60,6 +60,10 @@ public static class LoadCommand
         var keys = new KeyLayout(prefix);
         var before = redis is null ? 0 : await OccupancyAsync(redis, keys, fleet, counter);
 
+        var leaderPid = int.Parse(o.Get("leader-pid", "0"));
+        var cpuBefore = Benchmarks.BenchRow.CpuSeconds(leaderPid);
+        var commitsBefore = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq);
+
         var calls = new ConcurrentBag<Call>();
         var clock = Stopwatch.StartNew();
         var sent = 0;
@@ -122,6 +126,8 @@ public static class LoadCommand
 
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
+        var leaderCpu = leaderPid > 0 ? $"{100 * (Benchmarks.BenchRow.CpuSeconds(leaderPid) - cpuBefore) / elapsed.TotalSeconds:F0}% of a core" : "n/a";
+        var commits = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq) - commitsBefore;
 
         // Calls that heard nothing before their deadline: once the load is over, ask again with
         // the same id (as a careful client would) to learn whether they were allocated.
@@ -168,7 +174,17 @@ public static class LoadCommand
         var latencies = all.Where(c => !c.Lost).Select(c => Ms(c.Ended - c.Started)).Order().ToArray();
         var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed);
         var lost = all.Count(c => c.Lost) + (sent - all.Count);
-        Console.WriteLine($"| {scenario} | {sent} | {ok.Count} | {string.Join(", ", failed)} | {lost} | {overCapacity} | {twice} | {occupancyMatches} | {gap:F0} | {At(latencies, 0.5):F1} | {At(latencies, 0.99):F1} | {ok.Count / elapsed.TotalSeconds:F0} |");
+        var design = o.Get("bench-design", "");
+        if (design.Length > 0 && redis is not null)
+        {
+            var (used, optimal) = await Benchmarks.BenchRow.PackingAsync(redis, keys, fleet, counter);
+            var mode = rate > 0 ? $"open, {rate:F0}/s" : $"closed, {concurrency} callers";
+            var errors = string.Join(", ", failed) + (lost > 0 ? $", lost: {lost}" : "");
+            Console.WriteLine(new Benchmarks.BenchRow(design, mode, sent, ok.Count / elapsed.TotalSeconds,
+                At(latencies, 0.5), At(latencies, 0.9), At(latencies, 0.99), latencies.LastOrDefault(), errors, used, optimal,
+                commits > 0 ? $"{ok.Count / (double)commits:F1}" : "n/a", leaderCpu));
+        }
+        else Console.WriteLine($"| {scenario} | {sent} | {ok.Count} | {string.Join(", ", failed)} | {lost} | {overCapacity} | {twice} | {occupancyMatches} | {gap:F0} | {At(latencies, 0.5):F1} | {At(latencies, 0.99):F1} | {ok.Count / elapsed.TotalSeconds:F0} |");
 
         var json = o.Get("json", "");
         if (json.Length > 0)

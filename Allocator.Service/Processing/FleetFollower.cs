@@ -91,6 +91,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     private async Task LoadAsync()
     {
         _shapes = ""; // a fresh copy has no index yet
+        var started = Stopwatch.StartNew();
         var db = redis.GetDatabase();
         // Read the log position first: commits made during the load are replayed on top of it.
         var (seq, position) = await LogEndAsync(db);
@@ -101,6 +102,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         }
 
         (_fleet, _seq, _position) = (fleet, seq, position);
+        FollowLog.Loaded(log, fleet.Count, started.ElapsedMilliseconds);
         await CatchUpAsync();
     }
 
@@ -202,6 +204,9 @@ internal static partial class FollowLog
 {
     [LoggerMessage(2101, LogLevel.Warning, "Change log trimmed past this replica (had {Had}, next {Next}); reloading the hash")]
     public static partial void Gap(ILogger logger, long had, long next);
+
+    [LoggerMessage(2104, LogLevel.Information, "Loaded {Count} game servers from the hash in {Elapsed} ms")]
+    public static partial void Loaded(ILogger logger, int count, long elapsed);
 
     [LoggerMessage(2102, LogLevel.Warning, "Following the change log failed: {Reason}")]
     public static partial void Failed(ILogger logger, string reason);
