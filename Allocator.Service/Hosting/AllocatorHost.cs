@@ -12,7 +12,13 @@ public static class AllocatorHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships beside the binary: find it whatever the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Never a log line per request at the default level: at thousands of calls a second the
+        // console logger alone would cost a tenth of a replica's CPU.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("RedLockNet", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
 
         builder.Services.AddOptions<AllocatorOptions>()

@@ -57,7 +57,7 @@ public sealed class AllocatorOptions
     /// <summary>Commits kept in {alloc}:changes for followers to replay (approximate).</summary>
     public int ChangeLogLength { get; set; } = 10_000;
     /// <summary>How often a standby replica replays the change log into its warm copy.</summary>
-    public TimeSpan FollowInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan FollowInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>How long acknowledged entries stay in the streams for inspection.</summary>
     public TimeSpan RequestHistory { get; set; } = TimeSpan.FromSeconds(60);
     public InventoryOptions Inventory { get; set; } = new();

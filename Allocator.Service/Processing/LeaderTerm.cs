@@ -73,6 +73,7 @@ public sealed class LeaderTerm(
             var nextSuccessionCheck = time.GetUtcNow();
             var answered = false;
             var publishedShapes = "";
+            var stats = new BatchStats();
             while (!stopping.IsCancellationRequested && membership.Ready)
             {
                 if (!lease.StillHeld)
@@ -103,7 +104,9 @@ public sealed class LeaderTerm(
                     return;
                 }
 
-                var committed = await DecideAndCommitAsync(db, lease, reader, decider, fleet, batch);
+                var readTicks = Stopwatch.GetTimestamp() - batchStarted;
+                var committed = await DecideAndCommitAsync(db, lease, reader, decider, fleet, batch, stats, readTicks);
+                stats.ReportEvery(TimeSpan.FromSeconds(10), log, epoch);
                 if (committed is null)
                 {
                     if (!reader.Claiming) await wake.WaitAsync(options.Value.PollInterval, time, stopping);
@@ -137,15 +140,19 @@ public sealed class LeaderTerm(
     /// front stored a final answer at its deadline while the batch was being decided) undoes
     /// the batch in memory and decides it again, now seeing those answers.
     /// </summary>
-    private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch)
+    private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks)
     {
         for (var attempt = 0; ; attempt++)
         {
+            var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
+            var t1 = Stopwatch.GetTimestamp();
             var decided = decider.Decide(batch, stored, time.GetUtcNow());
             if (decided.IsEmpty) return null;
 
+            var t2 = Stopwatch.GetTimestamp();
             var result = await committer.CommitAsync(db, lease, decided);
+            stats.Add(batch.Count, readTicks, t1 - t0, t2 - t1, Stopwatch.GetTimestamp() - t2);
             if (result.Status == CommitStatus.Committed)
             {
                 fleet.Accept();
