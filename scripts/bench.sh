@@ -73,6 +73,8 @@ echo '| design | load | sent | ok/s | p50 ms | p90 ms | p99 ms | max ms | errors
 echo '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|'
 dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency "$CONCURRENCY" --fleet bench \
   --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed.json"
+dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency $((CONCURRENCY * 4)) --fleet bench \
+  --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-max.json"
 dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --rate "$RATE" --fleet bench \
   --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/open.json"
 for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
@@ -90,13 +92,14 @@ for size in $RESUME; do
   prefix="resume$size"
   replica "a$size" "$prefix" "$size" || exit 1; first=$REPLICA_PID; url_a=$REPLICA_URL
   wait_leader "$prefix" || exit 1
+  for _ in $(seq 1200); do [ "$(rcli hlen "{$prefix}:gameservers")" -ge "$size" ] && break; sleep 0.05; done
   replica "b$size" "$prefix" "$size" || exit 1; url_b=$REPLICA_URL
   dotnet "$BIN" load --targets "$url_b" --duration 6 --rate 100 --fleet bench --warmup 1 >/dev/null 2>&1 &
   load=$!
   sleep 3; kill -9 "$first"
   wait "$load" 2>/dev/null
   takeover=$(grep -o 'first answers committed [0-9]* ms after taking the lease' "$WORK/b$size.log" | grep -o '[0-9]*' | head -1)
-  loaded=$(grep -o 'Loaded [0-9]* game servers from the hash in [0-9]* ms' "$WORK/b$size.log" | head -1 | grep -o '[0-9]* ms' | head -1)
+  loaded=$(grep -o "Loaded $size game servers from the hash in [0-9]* ms" "$WORK/b$size.log" | head -1 | grep -o '[0-9]* ms$')
   echo "| $size | ${takeover:-?} ms | ${loaded:-?} |"
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
 done
