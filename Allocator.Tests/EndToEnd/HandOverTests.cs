@@ -11,7 +11,7 @@ namespace Allocator.Tests.EndToEnd;
 /// <summary>Graceful hand-over and version-aware leadership, with replica processes.</summary>
 public class HandOverTests
 {
-    private const string Fleet = "--Allocator:Inventory:DemoFleet=servers=200,nodes=4,capacity=10,counter=rooms,fleet=demo";
+    private const string Fleet = "--Allocator:Inventory:DemoFleet=servers=3000,nodes=30,capacity=10,counter=rooms,fleet=demo";
 
     private static async Task<(long Epoch, string Replica)> LeaderAsync(IDatabase db, KeyLayout keys)
     {
