@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# What the allocator fleet is doing, from Redis alone (redis-cli): who leads, the members,
+# how deep the queue is, the last requests, how full each fleet is, and one game server.
+# Usage: scripts/inspect.sh [--prefix alloc] [--last 5] [--server default/name] [redis-cli options, e.g. -p 6379 -a pass]
+set -uo pipefail
+PREFIX=alloc; LAST=5; SERVER=""; CLI=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) PREFIX=$2; shift 2 ;;
+    --last) LAST=$2; shift 2 ;;
+    --server) SERVER=$2; shift 2 ;;
+    *) CLI+=("$1"); shift ;;
+  esac
+done
+K="{$PREFIX}"
+r() { redis-cli "${CLI[@]}" "$@"; }
+r ping >/dev/null || { echo "Redis does not answer (redis-cli ${CLI[*]})" >&2; exit 1; }
+NOW=$(r eval "local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)" 0)
+
+echo "== Leader"
+r hgetall "$K:leader-info" | paste - - | sed 's/^/   /'
+echo "   lease ttl ms: $(r pttl "$K:leader")    epoch counter: $(r get "$K:epoch")"
+
+echo
+echo "== Members (heartbeat age)"
+r eval "
+  local out = {}
+  local m = redis.call('HGETALL', KEYS[1])
+  for i = 1, #m, 2 do
+    local v = cjson.decode(m[i + 1])
+    out[#out + 1] = string.format('%-28s version %-10s lead %-5s ready %-5s heartbeat %6d ms ago', m[i], v.version, tostring(v.lead), tostring(v.ready), ARGV[1] - v.heartbeatMs)
+  end
+  return out" 1 "$K:members" "$NOW"
+
+echo
+echo "== Queue"
+for stream in requests inventory; do
+  echo "   $stream: $(r xlen "$K:$stream") entries kept (history included)"
+  r eval "
+    local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
+    if not ok then return {'     no consumer group yet'} end
+    local out = {}
+    for _, g in ipairs(groups) do
+      local f = {}
+      for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+      out[#out + 1] = string.format('     group %s: waiting (lag) %s, pending %s, last delivered %s', f['name'], tostring(f['lag']), tostring(f['pending']), f['last-delivered-id'])
+    end
+    local pending = redis.call('XPENDING', KEYS[1], 'processors')
+    if pending[4] then
+      for _, c in ipairs(pending[4]) do out[#out + 1] = string.format('     consumer %s holds %s pending', c[1], c[2]) end
+    end
+    local oldest = redis.call('XPENDING', KEYS[1], 'processors', '-', '+', 1)
+    if oldest[1] then out[#out + 1] = string.format('     oldest pending %s, idle %d ms, delivered %d times', oldest[1][1], oldest[1][3], oldest[1][4]) end
+    return out" 1 "$K:$stream"
+done
+
+echo
+echo "== Last $LAST requests"
+r eval "
+  local out = {}
+  for _, e in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[1])) do
+    local f = {}
+    for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+    local answer = redis.call('GET', KEYS[2] .. f['id'])
+    local outcome = 'no answer stored'
+    if answer then
+      local a = cjson.decode(answer)
+      if a.allocation then outcome = 'allocated ' .. a.allocation.gameServerName
+      else outcome = 'code ' .. tostring(a.code or 0) .. ': ' .. tostring(a.message) end
+    end
+    out[#out + 1] = string.format('%s  id %s via %s: %s', e[1], f['id'], f['replica'], outcome)
+    out[#out + 1] = '    ' .. string.sub(string.gsub(f['request'] or '', '%s+', ' '), 1, 220)
+  end
+  return out" 2 "$K:requests" "$K:result:" "$LAST"
+
+echo
+echo "== Occupancy per fleet (label agones.dev/fleet)"
+r eval "
+  local fleets, order = {}, {}
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 2, #all, 2 do
+    local s = cjson.decode(all[i])
+    local name = (s.labels and s.labels['agones.dev/fleet']) or '(none)'
+    local f = fleets[name]
+    if not f then f = {ready = 0, allocated = 0, other = 0, used = 0, capacity = 0, busy = 0}; fleets[name] = f; order[#order + 1] = name end
+    if s.state == 'Ready' then f.ready = f.ready + 1 elseif s.state == 'Allocated' then f.allocated = f.allocated + 1 else f.other = f.other + 1 end
+    local sessions = 0
+    if s.counters then for _, c in pairs(s.counters) do f.used = f.used + c.count; f.capacity = f.capacity + c.capacity; sessions = sessions + c.count end end
+    if sessions > 0 then f.busy = f.busy + 1 end
+  end
+  table.sort(order)
+  local out = {string.format('%-24s %7s %9s %6s %11s %17s', 'fleet', 'Ready', 'Allocated', 'other', 'in use', 'counters used/cap')}
+  for _, name in ipairs(order) do
+    local f = fleets[name]
+    out[#out + 1] = string.format('%-24s %7d %9d %6d %11d %8d/%-8d', name, f.ready, f.allocated, f.other, f.busy, f.used, f.capacity)
+  end
+  return out" 1 "$K:gameservers"
+echo "   (reads the whole hash in one script: on a very large fleet run it off-peak)"
+
+echo
+echo "== Change log and write-back"
+echo "   commits logged: $(r get "$K:changes-seq")   kept: $(r xlen "$K:changes")   outbox backlog: $(r xlen "$K:outbox")"
+
+if [ -n "$SERVER" ]; then
+  echo
+  echo "== Game server $SERVER"
+  r hget "$K:gameservers" "$SERVER"
+fi
