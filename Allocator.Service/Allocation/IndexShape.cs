@@ -47,7 +47,9 @@ public sealed record IndexShape(
     {
         try
         {
-            return JsonSerializer.Deserialize(json, IndexShapeJsonContext.Default.ListIndexShape) ?? [];
+            var shapes = JsonSerializer.Deserialize(json, IndexShapeJsonContext.Default.ListIndexShape) ?? [];
+            return shapes.Where(s => s is { Namespace: not null, State: not null, LabelKey: not null, LabelValue: not null, RoomCounter: not null, Priorities: not null }
+                && s.Priorities.All(p => p?.Key is not null)).ToList();
         }
         catch (JsonException)
         {

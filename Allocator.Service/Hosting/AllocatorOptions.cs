@@ -45,8 +45,11 @@ public sealed class AllocatorOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
     /// <summary>How long before the caller's deadline the front stops waiting and settles the call.</summary>
     public TimeSpan AnswerMargin { get; set; } = TimeSpan.FromMilliseconds(50);
-    /// <summary>Longest the front waits on Redis when settling a call at its deadline.</summary>
-    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Longest the front waits on Redis when settling a call at its deadline; the front stops
+    /// waiting for the leader this long (plus AnswerMargin) before the caller's deadline.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How long an answer stays retrievable by request id (idempotent retries).</summary>
     public TimeSpan ResultTtl { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>
@@ -78,6 +81,7 @@ public sealed class AllocatorOptions
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
         if (ShutdownTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:ShutdownTimeout must be at least 1s.";
         if (SettleTimeout <= TimeSpan.Zero) yield return "Allocator:SettleTimeout must be positive.";
+        if (AnswerMargin + SettleTimeout >= DefaultDeadline) yield return "Allocator:AnswerMargin + Allocator:SettleTimeout must be below Allocator:DefaultDeadline.";
         if (AnswerMargin < TimeSpan.Zero || AnswerMargin >= DefaultDeadline) yield return "Allocator:AnswerMargin must be between 0 and Allocator:DefaultDeadline.";
         if (MaxInFlight < 1) yield return "Allocator:MaxInFlight must be at least 1.";
         if (ResultTtl < MaxDeadline) yield return "Allocator:ResultTtl must be at least Allocator:MaxDeadline, so a late reply can still be looked up.";

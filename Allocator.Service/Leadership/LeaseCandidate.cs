@@ -40,7 +40,10 @@ public sealed class LeaseCandidate(
                 }
                 else if (membership.Ready && await TryAcquireAsync() is { } lease)
                 {
-                    return lease;
+                    // SIGTERM may have arrived while we were acquiring: do not start a term then.
+                    if (membership.Ready && !cancellationToken.IsCancellationRequested) return lease;
+                    await lease.DisposeAsync();
+                    await AnnounceReleaseAsync();
                 }
                 else if (await redis.GetDatabase().KeyTimeToLiveAsync(keys.Leader) is { } remaining && remaining < retry)
                 {

@@ -11,9 +11,10 @@ namespace Allocator.Service.Processing;
 /// Decides a whole batch in memory, without I/O: inventory changes first (so a server that
 /// registers can be allocated in the same batch), then allocations in queue order. Requests
 /// that already have a stored result, or repeat an id of this batch, get that answer again
-/// instead of a second decision.
+/// instead of a second decision; requests whose front is about to settle them (within
+/// <c>settleLead</c> of their deadline) are answered DEADLINE_EXCEEDED without allocating.
 /// </summary>
-public sealed class BatchDecider(Fleet fleet, AllocationEngine engine)
+public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan settleLead = default)
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
@@ -33,7 +34,9 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine)
             }
             else
             {
-                var outcome = request.DeadlineUnixMs <= now.ToUnixTimeMilliseconds()
+                // The front settles a call settleLead before its deadline: deciding it later
+                // would only meet a settled result at commit.
+                var outcome = request.DeadlineUnixMs - (long)settleLead.TotalMilliseconds <= now.ToUnixTimeMilliseconds()
                     ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline passed while queued; nothing was allocated")
                     : DecideOne(request, now);
                 decided[request.RequestId] = outcome;

@@ -14,7 +14,7 @@ namespace Allocator.Service.Processing;
 /// commits and serves: no full load of the hash on a fail-over or hand-over. A gap in the log
 /// (trimmed past our position) or a term that ended falls back to a full load.
 /// </summary>
-public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, IOptions<AllocatorOptions> options, ILogger<FleetFollower> log)
+public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, ILogger<FleetFollower> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Fleet? _fleet;
@@ -30,8 +30,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         try
         {
             if (_taken) return; // this replica leads: its term owns the fleet
-            if (_fleet is null) await LoadAsync();
-            else await CatchUpAsync();
+            await RefreshAsync();
             await PrepareIndexesAsync();
         }
         finally
@@ -66,8 +65,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         try
         {
             var warm = _fleet is not null;
-            if (_fleet is null) await LoadAsync();
-            else await CatchUpAsync();
+            await RefreshAsync();
             var fleet = _fleet!;
             _fleet = null; // the leader edits it from now on; the follower reloads after the term
             _taken = true;
@@ -76,6 +74,24 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Loads or catches up. Any failure drops the copy, so that a half-applied catch-up is
+    /// never handed to a leader: the next attempt starts from a full load.
+    /// </summary>
+    private async Task RefreshAsync()
+    {
+        try
+        {
+            if (_fleet is null) await LoadAsync();
+            else await CatchUpAsync();
+        }
+        catch
+        {
+            _fleet = null;
+            throw;
         }
     }
 
@@ -114,21 +130,22 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
             var entries = await db.StreamRangeAsync(keys.Changes, Next(_position), "+", 512);
             if (entries.Length == 0) return;
             var changed = new HashSet<string>(StringComparer.Ordinal);
+            var (seq, position) = (_seq, _position);
             foreach (var entry in entries)
             {
-                var seq = (long)entry["seq"];
-                if (seq != _seq + 1 && _seq != 0)
+                var next = (long)entry["seq"];
+                if (next != seq + 1)
                 {
                     // The log was trimmed past us: start over from the hash.
-                    FollowLog.Gap(log, _seq, seq);
+                    FollowLog.Gap(log, seq, next);
                     _fleet = null;
                     await LoadAsync();
                     return;
                 }
 
-                _seq = seq;
+                seq = next;
                 foreach (var key in ((string)entry["keys"]!).Split('\n', StringSplitOptions.RemoveEmptyEntries)) changed.Add(key);
-                _position = entry.Id;
+                position = entry.Id;
             }
 
             var fields = changed.Select(k => (RedisValue)k).ToArray();
@@ -140,14 +157,22 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
                 else _fleet!.Unload(key);
             }
 
+            // Only now, with every server of these entries applied, is the position ours.
+            (_seq, _position) = (seq, position);
+
             if (entries.Length < 512) return;
         }
     }
 
+    /// <summary>The log's sequence counter and last entry, read together (one transaction).</summary>
     private async Task<(long Seq, RedisValue Position)> LogEndAsync(IDatabase db)
     {
-        var last = await db.StreamRangeAsync(keys.Changes, "-", "+", 1, Order.Descending);
-        return last.Length == 0 ? (0, "0-0") : ((long)last[0]["seq"], last[0].Id);
+        var transaction = db.CreateTransaction();
+        var seq = transaction.StringGetAsync(keys.ChangeSeq);
+        var last = transaction.StreamRangeAsync(keys.Changes, "-", "+", 1, Order.Descending);
+        await transaction.ExecuteAsync();
+        var entries = await last;
+        return ((long)await seq, entries.Length == 0 ? "0-0" : entries[0].Id);
     }
 
     private GameServer? Read(string key, RedisValue value)
@@ -188,8 +213,9 @@ public sealed class FleetFollowing(FleetFollower follower, IOptions<AllocatorOpt
                 {
                     await follower.FollowAsync();
                 }
-                catch (Exception e) when (e is RedisException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // The copy was dropped; the next tick loads it again.
                     FollowLog.Failed(log, e.Message);
                 }
             }

@@ -52,7 +52,7 @@ public sealed class LeaderTerm(
             var seeded = seedPending ? FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile)) : 0;
             ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, seeded, started.ElapsedMilliseconds);
 
-            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()));
+            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()), options.Value.AnswerMargin + options.Value.SettleTimeout);
             var reader = new BatchReader(keys, scripts, replica);
 
             if (seedPending)
@@ -142,7 +142,7 @@ public sealed class LeaderTerm(
     /// </summary>
     private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks)
     {
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
             var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
@@ -159,7 +159,8 @@ public sealed class LeaderTerm(
                 return result;
             }
 
-            if (result.Status != CommitStatus.Conflict || attempt >= 3) return result;
+            // Each conflict adds at least one settled answer to the next round: this ends.
+            if (result.Status != CommitStatus.Conflict) return result;
             fleet.Restore(await StoredServersAsync(db, fleet.Touched));
             ProcessingLog.CommitConflict(log, result.ConflictingRequests.Count);
         }

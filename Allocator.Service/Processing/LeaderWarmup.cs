@@ -57,9 +57,11 @@ public sealed class LeaderWarmup(
             await follower.FollowAsync();
             await RehearseAsync(decider, json, now);
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Redis is away: the copy is loaded when the follower next runs (or at takeover).
+            // Redis is away (or the hash damaged): the copy is loaded when the follower next
+            // runs, or at takeover; readiness must not wait for it.
+            ProcessingLog.WarmupIncomplete(log, e.Message);
         }
 
         membership.MarkReady();

@@ -38,6 +38,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2014, LogLevel.Information, "Epoch {Epoch}: {Batches} batches, {PerSecond:F0} requests/s, mean batch {MeanBatch:F1}; per batch: read {Read:F2} ms, lookup {Lookup:F2} ms, decide {Decide:F2} ms, commit {Commit:F2} ms")]
     public static partial void BatchStats(ILogger logger, long epoch, long batches, double perSecond, double meanBatch, double read, double lookup, double decide, double commit);
 
+    [LoggerMessage(2015, LogLevel.Warning, "Warm-up could not load the fleet copy or rehearse the Redis path: {Reason}")]
+    public static partial void WarmupIncomplete(ILogger logger, string reason);
+
     [LoggerMessage(2006, LogLevel.Warning, "Could not release the leader lease: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, string reason);
 }

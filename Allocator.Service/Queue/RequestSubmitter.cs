@@ -41,10 +41,11 @@ public sealed class RequestSubmitter(
         var db = redis.GetDatabase();
         try
         {
-            var stored = await EnqueueAsync(db, kind, id, payload, deadline);
-            // Settle a little before the caller's own deadline, so that it hears our answer
-            // (DEADLINE_EXCEEDED, or a late-found result) rather than its client's timeout.
-            return stored ?? await answer.WaitAsync(Remaining(deadline - options.Value.AnswerMargin), time, cancellationToken);
+            // Stop waiting early enough to settle the call (one bounded script) and answer
+            // before the caller's own deadline: it hears our answer, not its client's timeout.
+            var settleBy = deadline - options.Value.AnswerMargin - options.Value.SettleTimeout;
+            var stored = await EnqueueAsync(db, kind, id, payload, deadline).WaitAsync(Remaining(settleBy), time);
+            return stored ?? await answer.WaitAsync(Remaining(settleBy), time, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -74,7 +75,7 @@ public sealed class RequestSubmitter(
             EntryFields.Deadline, deadline.ToUnixTimeMilliseconds(),
             EntryFields.TraceParent, System.Diagnostics.Activity.Current?.Id ?? "",
             EntryFields.Request, payload,
-        ]).WaitAsync(Remaining(deadline), time);
+        ]);
         var reply = (RedisResult[])queued!;
         return (string?)reply[0] == "result" ? Outcomes.FromJson((string)reply[1]!) : null;
     }
@@ -87,20 +88,21 @@ public sealed class RequestSubmitter(
     /// </summary>
     private async Task<Outcome> SettleAtDeadlineAsync(IDatabase db, string id)
     {
-        var bound = options.Value.SettleTimeout;
         try
         {
-            var leading = await db.KeyExistsAsync(keys.Leader).WaitAsync(bound, time);
-            var outcome = leading
-                ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated")
-                : Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated");
-            var previous = await db.StringSetAndGetAsync(keys.Result(id), Outcomes.ToJson(outcome), options.Value.ErrorResultTtl, keepTtl: false, When.NotExists)
-                .WaitAsync(bound, time);
-            return previous.HasValue ? Outcomes.FromJson(previous!) : outcome;
+            var settled = await scripts.Settle.RunAsync(db, [keys.Result(id), keys.Leader],
+            [
+                Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated")),
+                Outcomes.ToJson(Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated")),
+                (long)options.Value.ErrorResultTtl.TotalMilliseconds,
+            ]).WaitAsync(options.Value.SettleTimeout, time);
+            return Outcomes.FromJson((string)settled!);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline: " + e.Message);
+            // Nothing could be settled: the request may still be decided. A retry with the
+            // same x-request-id learns what became of it.
+            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline; the request may still be decided, retry with the same x-request-id: " + e.Message);
         }
     }
 

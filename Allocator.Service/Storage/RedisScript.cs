@@ -38,4 +38,5 @@ public sealed class Scripts
     public RedisScript ReadBatch { get; } = RedisScript.Load("read_batch");
     public RedisScript Commit { get; } = RedisScript.Load("commit");
     public RedisScript BeginTerm { get; } = RedisScript.Load("begin_term");
+    public RedisScript Settle { get; } = RedisScript.Load("settle");
 }

@@ -7,7 +7,6 @@ internal sealed class RandomFleet(int seed)
 {
     private static readonly string[] States = [GameServerStates.Ready, GameServerStates.Ready, GameServerStates.Allocated, GameServerStates.Allocated, GameServerStates.Shutdown];
     private readonly Random _random = new(seed);
-    private int _next;
 
     public Random Random => _random;
 
