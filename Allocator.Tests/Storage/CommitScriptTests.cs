@@ -161,3 +161,22 @@ public class CommitScriptTests
         Assert.Equal(["c", "d"], left); // trimmed up to the newest acknowledged; "d" was never delivered
     }
 }
+
+public class GameServerJsonTests
+{
+    [Fact]
+    public void A_hand_edited_entry_with_null_fields_reads_as_empty_not_null()
+    {
+        var server = GameServerJson.Deserialize("""{"name":"x","nodeName":null,"labels":null,"counters":null,"lists":null,"ports":null}""");
+        Assert.Equal("", server.NodeName);
+        Assert.Empty(server.Labels);
+        Assert.Empty(server.Counters);
+        Assert.Empty(server.Ports);
+    }
+
+    [Fact]
+    public void An_entry_with_a_null_counter_is_refused_as_unreadable()
+    {
+        Assert.Throws<System.Text.Json.JsonException>(() => GameServerJson.Deserialize("""{"name":"x","counters":{"rooms":null}}"""));
+    }
+}

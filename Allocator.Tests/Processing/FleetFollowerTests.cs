@@ -1,0 +1,120 @@
+using Allocator.Queue.V1;
+using Allocator.Service.Allocation;
+using Allocator.Service.Hosting;
+using Allocator.Service.Leadership;
+using Allocator.Service.Processing;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Allocator.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RedLockNet.SERedis;
+using RedLockNet.SERedis.Configuration;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.Processing;
+
+/// <summary>The standby's warm copy against a real Redis: it must equal the hash whenever a leader takes it.</summary>
+public class FleetFollowerTests
+{
+    private static readonly Scripts Scripts = new();
+
+    private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchCommitter Committer, FleetFollower Follower);
+
+    private static async Task<Setup> SetUpAsync(string name)
+    {
+        var redis = await RedisServer.GetAsync();
+        var keys = new KeyLayout(RedisServer.UniquePrefix(name));
+        var db = redis.Connection.GetDatabase();
+        var locks = RedLockFactory.Create([new RedLockMultiplexer(redis.Connection) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
+        var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), TimeSpan.FromSeconds(30));
+        var begun = (RedisResult[])(await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
+            [redLock.LockId, "tester", "1", 0, KeyLayout.ProcessorGroup]))!;
+        var lease = new Lease(redLock) { Epoch = (long)begun[0] };
+        var committer = new BatchCommitter(keys, Scripts, Options.Create(new AllocatorOptions()));
+        return new Setup(db, keys, lease, committer, new FleetFollower(redis.Connection, keys, NullLogger<FleetFollower>.Instance));
+    }
+
+    private static GameServer Server(string name, long rooms) => new()
+    {
+        Name = name,
+        NodeName = "n1",
+        Labels = new() { ["agones.dev/fleet"] = "f" },
+        Counters = new() { ["rooms"] = new CounterState { Count = rooms, Capacity = 10 } },
+    };
+
+    private static Task CommitAsync(Setup s, GameServer[] changed, params string[] removed) =>
+        s.Committer.CommitAsync(s.Db, s.Lease, new DecidedBatch([], changed, removed));
+
+    private static async Task AssertMirrorsHashAsync(Setup s, Fleet fleet)
+    {
+        var stored = (await s.Db.HashGetAllAsync(s.Keys.GameServers)).ToDictionary(e => (string)e.Name!, e => GameServerJson.Deserialize(e.Value!));
+        Assert.Equal(stored.Keys.Order(), fleet.Servers.Select(g => g.Key).Order());
+        Assert.All(fleet.Servers, g => Assert.Equal(stored[g.Key].Counters["rooms"].Count, g.Counters["rooms"].Count));
+    }
+
+    [Fact]
+    public async Task The_copy_follows_every_commit_including_removals()
+    {
+        var s = await SetUpAsync(nameof(The_copy_follows_every_commit_including_removals));
+        await CommitAsync(s, [Server("a", 0), Server("b", 0), Server("c", 0)]);
+        await s.Follower.FollowAsync(); // full load
+
+        await CommitAsync(s, [Server("a", 4)]);
+        await CommitAsync(s, [Server("b", 7)], "default/c");
+        await s.Follower.FollowAsync(); // replay two commits
+
+        var (fleet, warm, _) = await s.Follower.TakeAsync();
+        Assert.True(warm);
+        await AssertMirrorsHashAsync(s, fleet);
+        Assert.Equal(4, fleet.Find("default/a")!.Counters["rooms"].Count);
+        Assert.Null(fleet.Find("default/c"));
+    }
+
+    [Fact]
+    public async Task Commits_made_while_taking_over_are_in_the_copy_it_hands_out()
+    {
+        var s = await SetUpAsync(nameof(Commits_made_while_taking_over_are_in_the_copy_it_hands_out));
+        await CommitAsync(s, [Server("a", 0)]);
+        await s.Follower.FollowAsync();
+        await CommitAsync(s, [Server("a", 9), Server("d", 1)]); // not followed yet
+
+        var (fleet, _, _) = await s.Follower.TakeAsync();
+        await AssertMirrorsHashAsync(s, fleet);
+        Assert.Equal(9, fleet.Find("default/a")!.Counters["rooms"].Count);
+    }
+
+    [Fact]
+    public async Task A_log_trimmed_past_the_copy_falls_back_to_a_full_load()
+    {
+        var s = await SetUpAsync(nameof(A_log_trimmed_past_the_copy_falls_back_to_a_full_load));
+        await CommitAsync(s, [Server("a", 0), Server("b", 0)]);
+        await s.Follower.FollowAsync();
+
+        await CommitAsync(s, [Server("a", 3)]);
+        await CommitAsync(s, [Server("b", 5)]);
+        await s.Db.StreamTrimAsync(s.Keys.Changes, 1); // the entry for "a" is gone
+        await s.Follower.FollowAsync();
+
+        var (fleet, _, _) = await s.Follower.TakeAsync();
+        await AssertMirrorsHashAsync(s, fleet);
+        Assert.Equal(3, fleet.Find("default/a")!.Counters["rooms"].Count);
+    }
+
+    [Fact]
+    public async Task While_a_term_holds_the_copy_the_follower_stands_still_then_reloads()
+    {
+        var s = await SetUpAsync(nameof(While_a_term_holds_the_copy_the_follower_stands_still_then_reloads));
+        await CommitAsync(s, [Server("a", 0)]);
+        var (taken, _, _) = await s.Follower.TakeAsync();
+        taken.Edit(taken.Find("default/a")!, g => g.Counters["rooms"].Count = 8); // a batch that will not be committed
+
+        await s.Follower.FollowAsync(); // leading: must not touch the term's fleet
+        Assert.Equal(8, taken.Find("default/a")!.Counters["rooms"].Count);
+
+        s.Follower.Release();
+        var (fresh, warm, _) = await s.Follower.TakeAsync();
+        Assert.False(warm); // reloaded from the hash, not the term's edited copy
+        await AssertMirrorsHashAsync(s, fresh);
+    }
+}
