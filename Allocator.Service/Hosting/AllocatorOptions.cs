@@ -107,7 +107,11 @@ public sealed class InventoryOptions
         string? problem = null;
         try
         {
-            _ = Allocator.Service.Inventory.FleetSeed.FromOptions(DemoFleet, SeedFile).Count;
+            // Seed servers obey the inventory API's rules (names become Redis fields and change-log lines).
+            problem = Allocator.Service.Inventory.FleetSeed.FromOptions(DemoFleet, SeedFile)
+                .Select(s => Api.InventoryValidator.Validate(Allocator.Service.Inventory.GameServerMapping.ToProto(s), $"seed game server {s.Key}"))
+                .FirstOrDefault(p => p is not null);
+            if (problem is not null) problem = "Allocator:Inventory:SeedFile: " + problem;
         }
         catch (Exception e) when (e is FormatException or IOException or System.Text.Json.JsonException or Google.Protobuf.InvalidJsonException or InvalidOperationException or OverflowException)
         {
