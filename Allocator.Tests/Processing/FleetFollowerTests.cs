@@ -17,8 +17,6 @@ namespace Allocator.Tests.Processing;
 /// <summary>The standby's warm copy against a real Redis: it must equal the hash whenever a leader takes it.</summary>
 public class FleetFollowerTests
 {
-    private static readonly Scripts Scripts = new();
-
     private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchCommitter Committer, FleetFollower Follower);
 
     private static async Task<Setup> SetUpAsync(string name)
@@ -26,12 +24,8 @@ public class FleetFollowerTests
         var redis = await RedisServer.GetAsync();
         var keys = new KeyLayout(RedisServer.UniquePrefix(name));
         var db = redis.Connection.GetDatabase();
-        var locks = RedLockFactory.Create([new RedLockMultiplexer(redis.Connection) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
-        var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), TimeSpan.FromSeconds(30));
-        var begun = (RedisResult[])(await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
-            [redLock.LockId, "tester", "1", 0, KeyLayout.ProcessorGroup]))!;
-        var lease = new Lease(redLock) { Epoch = (long)begun[0] };
-        var committer = new BatchCommitter(keys, Scripts, Options.Create(new AllocatorOptions()));
+        var lease = await TestTerm.BeginAsync(redis.Connection, keys);
+        var committer = new BatchCommitter(keys, TestTerm.Scripts, Options.Create(new AllocatorOptions()));
         return new Setup(db, keys, lease, committer, new FleetFollower(redis.Connection, keys, NullLogger<FleetFollower>.Instance));
     }
 

@@ -16,7 +16,7 @@ namespace Allocator.Tests.Storage;
 /// <summary>The commit script against a real Redis: fenced, atomic, and never trims unacknowledged entries.</summary>
 public class CommitScriptTests
 {
-    private static readonly Scripts Scripts = new();
+    private static readonly Scripts Scripts = TestTerm.Scripts;
 
     private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchReader Reader, BatchCommitter Committer);
 
@@ -25,20 +25,11 @@ public class CommitScriptTests
         var redis = await RedisServer.GetAsync();
         var keys = new KeyLayout(RedisServer.UniquePrefix(name));
         var db = redis.Connection.GetDatabase();
-        await db.StreamCreateConsumerGroupAsync(keys.Requests, KeyLayout.ProcessorGroup, "0-0", createStream: true);
-        await db.StreamCreateConsumerGroupAsync(keys.Inventory, KeyLayout.ProcessorGroup, "0-0", createStream: true);
-        var locks = RedLockFactory.Create([new RedLockMultiplexer(redis.Connection) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
-        var redLock = await locks.CreateLockAsync(keys.Leader.ToString(), TimeSpan.FromSeconds(30));
-        Assert.True(redLock.IsAcquired);
-        var lease = new Lease(redLock) { Epoch = await BeginTermAsync(db, keys, redLock.LockId) };
+        var lease = await TestTerm.BeginAsync(redis.Connection, keys); // also creates the consumer groups
         var options = Options.Create(new AllocatorOptions { RequestHistory = history });
         var replica = new ReplicaIdentity("tester", "1");
         return new Setup(db, keys, lease, new BatchReader(keys, Scripts, replica), new BatchCommitter(keys, Scripts, options));
     }
-
-    private static async Task<long> BeginTermAsync(IDatabase db, KeyLayout keys, string lockId) =>
-        (long)((RedisResult[])(await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
-            [lockId, "tester", "1", 0, KeyLayout.ProcessorGroup]))!)[0];
 
     private static async Task EnqueueAsync(Setup s, params string[] ids)
     {
@@ -80,7 +71,7 @@ public class CommitScriptTests
         // While we were paused another leader ran a term (epoch + 1) and left; then RedLock.net's
         // overdue extension re-created the key with our own lock id.
         await s.Db.StringSetAsync(s.Keys.Leader, "other-leader");
-        Assert.True(await BeginTermAsync(s.Db, s.Keys, "other-leader") > s.Lease.Epoch);
+        Assert.True(await TestTerm.EpochAsync(s.Db, s.Keys, "other-leader") > s.Lease.Epoch);
         await s.Db.StringSetAsync(s.Keys.Leader, s.Lease.LockId);
 
         var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "stale" }));
