@@ -15,8 +15,6 @@ internal sealed class CandidateIndex(Fleet fleet)
     private readonly Dictionary<(string Key, string Value), List<OrderedCandidates>> _byLabel = new();
     private long _uses;
 
-    public int Count => _indexes.Count;
-
     public IEnumerable<IndexShape> Shapes => _indexes.Values.Select(i => i.Shape);
 
     /// <summary>Builds the indexes a leader uses, ahead of taking over from it.</summary>

@@ -14,11 +14,6 @@ public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, Re
     private readonly Dictionary<string, (TaskCompletionSource<Outcome> Answer, int Calls)> _waiting = new(StringComparer.Ordinal);
     private int _started;
 
-    public int Waiting
-    {
-        get { lock (_waiting) return _waiting.Count; }
-    }
-
     public async Task StartAsync()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;

@@ -23,8 +23,6 @@ public sealed class RequestSubmitter(
 {
     private int _inFlight;
 
-    public int InFlight => Volatile.Read(ref _inFlight);
-
     public async Task<Outcome> SubmitAsync(RequestKind kind, string requestId, string payload, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // Inventory and allocation ids live apart: the same caller id used for both is two requests.

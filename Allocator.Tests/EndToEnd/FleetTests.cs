@@ -17,27 +17,20 @@ public class FleetTests
     {
         var redis = await RedisServer.GetAsync();
         var prefix = RedisServer.UniquePrefix(nameof(FleetTests));
-        var replicas = await StartReplicasAsync(redis, prefix, 3);
-        try
-        {
-            var request = BurstCommand.SessionRequest("demo", "rooms");
-            var answers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i =>
-                replicas[i % 3].Allocation.AllocateAsync(request, deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync));
+        await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "r", DemoFleet);
+        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i =>
+            replicas[i % 3].Allocation.AllocateAsync(request, deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync));
 
-            var servers = await FleetAssertions.ServersAsync(redis.Connection.GetDatabase(), prefix);
-            Assert.Equal(100, answers.Select(a => a.GameServerName).Distinct().Count());
-            Assert.All(servers, s => Assert.Equal(10, s.Counters["rooms"].Count));
-            Assert.All(servers, s => Assert.Equal("Allocated", s.State));
-            FleetAssertions.NoSessionLostOrDoubled(answers, servers);
+        var servers = await FleetAssertions.ServersAsync(redis.Connection.GetDatabase(), prefix);
+        Assert.Equal(100, answers.Select(a => a.GameServerName).Distinct().Count());
+        Assert.All(servers, s => Assert.Equal(10, s.Counters["rooms"].Count));
+        Assert.All(servers, s => Assert.Equal("Allocated", s.State));
+        FleetAssertions.NoSessionLostOrDoubled(answers, servers);
 
-            // The fleet is full: the next call is refused explicitly.
-            var full = await Assert.ThrowsAsync<RpcException>(() => replicas[0].Allocation.AllocateAsync(request).ResponseAsync);
-            Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);
-        }
-        finally
-        {
-            foreach (var r in replicas) await r.DisposeAsync();
-        }
+        // The fleet is full: the next call is refused explicitly.
+        var full = await Assert.ThrowsAsync<RpcException>(() => replicas[0].Allocation.AllocateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);
     }
 
     [Fact]
@@ -45,73 +38,66 @@ public class FleetTests
     {
         var redis = await RedisServer.GetAsync();
         var prefix = RedisServer.UniquePrefix(nameof(Killing_the_leader_mid_run_loses_and_doubles_no_session));
-        var replicas = await StartReplicasAsync(redis, prefix, 3, "--Allocator:LeaseTtl=00:00:01", "--Allocator:LeaseRetry=00:00:00.200");
-        try
-        {
-            var request = BurstCommand.SessionRequest("demo", "rooms");
-            var keys = new KeyLayout(prefix);
-            var db = redis.Connection.GetDatabase();
-            var answered = 0;
-            var killed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var answers = new ConcurrentBag<AllocationResponse>();
-            var retries = 0;
+        await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "r", DemoFleet, "--Allocator:LeaseTtl=00:00:01", "--Allocator:LeaseRetry=00:00:00.200");
+        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        var answered = 0;
+        var killed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answers = new ConcurrentBag<AllocationResponse>();
+        var retries = 0;
 
-            async Task CallAsync(int i)
+        async Task CallAsync(int i)
+        {
+            var requestId = $"call-{i}";
+            for (var attempt = 0; ; attempt++)
             {
-                var requestId = $"call-{i}";
-                for (var attempt = 0; ; attempt++)
+                // A call whose replica died is retried elsewhere with the same id: it gets the
+                // answer already decided for it, or is decided once.
+                var replica = replicas[(i + attempt) % replicas.All.Count];
+                if (replica.HasExited) continue;
+                try
                 {
-                    // A call whose replica died is retried elsewhere with the same id: it gets the
-                    // answer already decided for it, or is decided once.
-                    var replica = replicas[(i + attempt) % replicas.Length];
-                    if (replica.HasExited) continue;
-                    try
-                    {
-                        var response = await replica.Allocation.AllocateAsync(request,
-                            new Metadata { { "x-request-id", requestId } }, DateTime.UtcNow.AddSeconds(30));
-                        answers.Add(response);
-                        if (Interlocked.Increment(ref answered) == 300) await KillLeaderAsync();
-                        return;
-                    }
-                    catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled && attempt < 10)
-                    {
-                        Interlocked.Increment(ref retries);
-                    }
+                    var response = await replica.Allocation.AllocateAsync(request,
+                        new Metadata { { "x-request-id", requestId } }, DateTime.UtcNow.AddSeconds(30));
+                    answers.Add(response);
+                    if (Interlocked.Increment(ref answered) == 300) await KillLeaderAsync();
+                    return;
+                }
+                catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled && attempt < 10)
+                {
+                    Interlocked.Increment(ref retries);
                 }
             }
-
-            async Task KillLeaderAsync()
-            {
-                var leader = (string)(await db.HashGetAsync(keys.LeaderInfo, "replica"))!;
-                replicas.Single(r => r.Id == leader).Kill();
-                killed.TrySetResult(leader);
-            }
-
-            using var throttle = new SemaphoreSlim(200);
-            await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
-            {
-                await throttle.WaitAsync();
-                try { await CallAsync(i); } finally { throttle.Release(); }
-            }));
-
-            var killedLeader = await killed.Task;
-            var epoch = (long)await db.StringGetAsync(keys.Epoch);
-            var newLeader = (string)(await db.HashGetAsync(keys.LeaderInfo, "replica"))!;
-            Assert.NotEqual(killedLeader, newLeader);
-            Assert.True(epoch >= 2, $"epoch {epoch}");
-
-            var servers = await FleetAssertions.ServersAsync(db, prefix);
-            // Retried calls may carry the same answer twice: count each request id once.
-            var distinct = answers.DistinctBy(a => (a.GameServerName, a.Counters["rooms"].Count)).ToList();
-            Assert.Equal(1000, distinct.Count);
-            Assert.Equal(1000, answers.Count);
-            FleetAssertions.NoSessionLostOrDoubled(distinct, servers);
-            Assert.All(servers, s => Assert.Equal(10, s.Counters["rooms"].Count));
         }
-        finally
+
+        async Task KillLeaderAsync()
         {
-            foreach (var r in replicas) await r.DisposeAsync();
+            var leader = (string)(await db.HashGetAsync(keys.LeaderInfo, "replica"))!;
+            replicas.All.Single(r => r.Id == leader).Kill();
+            killed.TrySetResult(leader);
         }
+
+        using var throttle = new SemaphoreSlim(200);
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await throttle.WaitAsync();
+            try { await CallAsync(i); } finally { throttle.Release(); }
+        }));
+
+        var killedLeader = await killed.Task;
+        var epoch = (long)await db.StringGetAsync(keys.Epoch);
+        var newLeader = (string)(await db.HashGetAsync(keys.LeaderInfo, "replica"))!;
+        Assert.NotEqual(killedLeader, newLeader);
+        Assert.True(epoch >= 2, $"epoch {epoch}");
+
+        var servers = await FleetAssertions.ServersAsync(db, prefix);
+        // Retried calls may carry the same answer twice: count each request id once.
+        var distinct = answers.DistinctBy(a => (a.GameServerName, a.Counters["rooms"].Count)).ToList();
+        Assert.Equal(1000, distinct.Count);
+        Assert.Equal(1000, answers.Count);
+        FleetAssertions.NoSessionLostOrDoubled(distinct, servers);
+        Assert.All(servers, s => Assert.Equal(10, s.Counters["rooms"].Count));
     }
 
     [Fact]
@@ -139,8 +125,4 @@ public class FleetTests
         Assert.False(await db.HashExistsAsync(keys.GameServers, "default/seeded-00001"));
         Assert.True(await db.HashExistsAsync(keys.GameServers, "default/seeded-00002"));
     }
-
-    private static async Task<ReplicaProcess[]> StartReplicasAsync(RedisServer redis, string prefix, int count, params string[] settings) =>
-        await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
-            ReplicaProcess.StartAsync($"r{i}", redis.ConnectionString, prefix, [DemoFleet, .. settings])));
 }

@@ -45,35 +45,28 @@ public class HandOverTests
         var prefix = RedisServer.UniquePrefix(nameof(HandOverTests));
         var keys = new KeyLayout(prefix);
         var db = redis.Connection.GetDatabase();
-        var replicas = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => ReplicaProcess.StartAsync($"h{i}", redis.ConnectionString, prefix, Fleet)));
-        try
-        {
-            var first = await replicas[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
-            var (epoch, leaderId) = await LeaderAsync(db, keys);
-            var leader = replicas.Single(r => r.Id == leaderId);
-            var others = replicas.Where(r => r != leader).ToArray();
+        await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "h", Fleet);
+        var first = await replicas[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        var (epoch, leaderId) = await LeaderAsync(db, keys);
+        var leader = replicas.All.Single(r => r.Id == leaderId);
+        var others = replicas.All.Where(r => r != leader).ToArray();
 
-            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var calls = CallUntilAsync(() => others, stop.Task);
-            var terminatedAt = DateTimeOffset.UtcNow;
-            await leader.TerminateAsync();
-            var (newEpoch, newLeader) = await LeaderAsync(db, keys);
-            var since = DateTimeOffset.FromUnixTimeMilliseconds((long)await db.HashGetAsync(keys.LeaderInfo, "since"));
-            var last = await others[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
-            stop.SetResult();
-            var answers = await calls;
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = CallUntilAsync(() => others, stop.Task);
+        var terminatedAt = DateTimeOffset.UtcNow;
+        await leader.TerminateAsync();
+        var (newEpoch, newLeader) = await LeaderAsync(db, keys);
+        var since = DateTimeOffset.FromUnixTimeMilliseconds((long)await db.HashGetAsync(keys.LeaderInfo, "since"));
+        var last = await others[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        stop.SetResult();
+        var answers = await calls;
 
-            Assert.Equal(epoch + 1, newEpoch);
-            Assert.NotEqual(leaderId, newLeader);
-            // Released and announced: the next leader did not wait out the 3 s lease.
-            Assert.True(since - terminatedAt < TimeSpan.FromSeconds(2), $"next leader began {(since - terminatedAt).TotalMilliseconds} ms after SIGTERM");
-            Assert.NotEmpty(answers);
-            FleetAssertions.NoSessionLostOrDoubled([.. answers, first, last], await FleetAssertions.ServersAsync(db, prefix));
-        }
-        finally
-        {
-            foreach (var r in replicas) await r.DisposeAsync();
-        }
+        Assert.Equal(epoch + 1, newEpoch);
+        Assert.NotEqual(leaderId, newLeader);
+        // Released and announced: the next leader did not wait out the 3 s lease.
+        Assert.True(since - terminatedAt < TimeSpan.FromSeconds(2), $"next leader began {(since - terminatedAt).TotalMilliseconds} ms after SIGTERM");
+        Assert.NotEmpty(answers);
+        FleetAssertions.NoSessionLostOrDoubled([.. answers, first, last], await FleetAssertions.ServersAsync(db, prefix));
     }
 
     [Fact]
@@ -85,39 +78,32 @@ public class HandOverTests
         var db = redis.Connection.GetDatabase();
         string[] Version(string v) => [Fleet, $"--Allocator:Version={v}", "--Allocator:LeaseRetry=00:00:00.200", "--Allocator:HeartbeatInterval=00:00:00.200", "--Allocator:MemberTimeout=00:00:01"];
 
-        var old = await Task.WhenAll(ReplicaProcess.StartAsync("old-1", redis.ConnectionString, prefix, Version("1.0.0")),
-                                     ReplicaProcess.StartAsync("old-2", redis.ConnectionString, prefix, Version("1.0.0")));
+        await using var group = await ReplicaGroup.StartAsync(redis, prefix, 2, "old-", Version("1.0.0"));
+        var old = group.All.ToArray();
         var fresh = new List<ReplicaProcess>();
-        try
+        await old[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        var (startEpoch, _) = await LeaderAsync(db, keys);
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = old;
+        var calls = CallUntilAsync(() => Volatile.Read(ref current), stop.Task);
+
+        // Replace each old replica by a new one, one at a time (maxSurge 1, maxUnavailable 0).
+        for (var i = 0; i < old.Length; i++)
         {
-            await old[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
-            var (startEpoch, _) = await LeaderAsync(db, keys);
-
-            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var current = old;
-            var calls = CallUntilAsync(() => Volatile.Read(ref current), stop.Task);
-
-            // Replace each old replica by a new one, one at a time (maxSurge 1, maxUnavailable 0).
-            for (var i = 0; i < old.Length; i++)
-            {
-                var started = await ReplicaProcess.StartAsync($"new-{i + 1}", redis.ConnectionString, prefix, Version("1.1.0"));
-                fresh.Add(started);
-                Volatile.Write(ref current, [.. fresh, .. old.Skip(i + 1)]);
-                await old[i].TerminateAsync();
-            }
-
-            await fresh[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
-            stop.SetResult();
-            var answers = await calls;
-
-            var (endEpoch, leader) = await LeaderAsync(db, keys);
-            Assert.StartsWith("new-", leader);
-            Assert.Equal(startEpoch + 1, endEpoch); // one move, old -> new, not old -> old -> new
-            Assert.NotEmpty(answers);
+            var started = await group.AddAsync($"new-{i + 1}", redis, prefix, Version("1.1.0"));
+            fresh.Add(started);
+            Volatile.Write(ref current, [.. fresh, .. old.Skip(i + 1)]);
+            await old[i].TerminateAsync();
         }
-        finally
-        {
-            foreach (var r in old.Concat(fresh)) await r.DisposeAsync();
-        }
+
+        await fresh[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        stop.SetResult();
+        var answers = await calls;
+
+        var (endEpoch, leader) = await LeaderAsync(db, keys);
+        Assert.StartsWith("new-", leader);
+        Assert.Equal(startEpoch + 1, endEpoch); // one move, old -> new, not old -> old -> new
+        Assert.NotEmpty(answers);
     }
 }

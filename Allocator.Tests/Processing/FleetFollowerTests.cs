@@ -1,4 +1,3 @@
-using Allocator.Queue.V1;
 using Allocator.Service.Allocation;
 using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
@@ -8,8 +7,6 @@ using Allocator.Service.Storage;
 using Allocator.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using RedLockNet.SERedis;
-using RedLockNet.SERedis.Configuration;
 using StackExchange.Redis;
 
 namespace Allocator.Tests.Processing;

@@ -7,8 +7,6 @@ using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Allocator.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
-using RedLockNet.SERedis;
-using RedLockNet.SERedis.Configuration;
 using StackExchange.Redis;
 
 namespace Allocator.Tests.Storage;

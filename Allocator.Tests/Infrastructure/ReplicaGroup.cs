@@ -1,0 +1,32 @@
+namespace Allocator.Tests.Infrastructure;
+
+/// <summary>Replica processes started together and stopped together (await using).</summary>
+public sealed class ReplicaGroup : IAsyncDisposable
+{
+    private readonly List<ReplicaProcess> _replicas = [];
+
+    public IReadOnlyList<ReplicaProcess> All => _replicas;
+
+    public ReplicaProcess this[int i] => _replicas[i];
+
+    public static async Task<ReplicaGroup> StartAsync(RedisServer redis, string prefix, int count, string namePrefix, params string[] settings)
+    {
+        var group = new ReplicaGroup();
+        group._replicas.AddRange(await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
+            ReplicaProcess.StartAsync($"{namePrefix}{i}", redis.ConnectionString, prefix, settings))));
+        return group;
+    }
+
+    /// <summary>Adds a replica started later (e.g. a new version in a rollout); it is stopped with the rest.</summary>
+    public async Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, params string[] settings)
+    {
+        var replica = await ReplicaProcess.StartAsync(id, redis.ConnectionString, prefix, settings);
+        _replicas.Add(replica);
+        return replica;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var replica in _replicas) await replica.DisposeAsync();
+    }
+}
