@@ -48,7 +48,8 @@ for _ in $(seq 100); do [ "$(rcli ping 2>/dev/null)" = "PONG" ] && break; sleep 
 # replica NAME PREFIX SERVERS -> sets REPLICA_PID, REPLICA_URL
 replica() {
   local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
-  dotnet "$BIN" --urls "http://127.0.0.1:$port" --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
+  dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
+    --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
     --Allocator:KeyPrefix="$2" --Allocator:ReplicaId="$1" --Allocator:LeaseRetry=00:00:00.250 \
     --Allocator:Inventory:DemoFleet="servers=$3,nodes=$(( $3 / 100 > 0 ? $3 / 100 : 1 )),capacity=10,counter=rooms,fleet=bench" \
     --Logging:Console:FormatterName=simple >"$WORK/$1.log" 2>&1 &

@@ -59,7 +59,8 @@ start_redis() {
 start_replica() {
   local name=$1 version=$2; shift 2
   local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
-  dotnet "$BIN" --urls "http://127.0.0.1:$port" --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
+  dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
+    --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
     --Allocator:KeyPrefix="$PREFIX" --Allocator:ReplicaId="$name" --Allocator:Version="$version" \
     --Allocator:LeaseTtl="00:00:0$TTL" --Allocator:LeaseRetry=00:00:00.250 \
     --Allocator:Inventory:DemoFleet="servers=5000,nodes=50,capacity=10,counter=rooms,fleet=chaos" \

@@ -50,7 +50,8 @@ dotnet build Allocator.Service -c Release -nologo -v quiet >/dev/null
 BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
 mkdir -p .run
 for i in 0 1 2; do
-  dotnet "$BIN" --urls "http://127.0.0.1:${PORTS[$i]}" \
+  dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Plaintext=true \
+    --Allocator:Port="${PORTS[$i]}" --Allocator:OpsPort="$((PORTS[i] + 1000))" \
     --Allocator:Redis="127.0.0.1:$REDIS_PORT" --Allocator:ReplicaId="replica-$((i + 1))" \
     --Allocator:Inventory:DemoFleet="servers=$SERVERS,nodes=$NODES,capacity=$CAPACITY,counter=rooms,fleet=demo" \
     >".run/replica-$((i + 1)).log" 2>&1 &

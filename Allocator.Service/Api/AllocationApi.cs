@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Allocation.V1;
 using Allocator.Service.Hosting;
 using Allocator.Service.Queue;
+using Allocator.Service.Telemetry;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -8,16 +10,42 @@ using Microsoft.Extensions.Options;
 namespace Allocator.Service.Api;
 
 /// <summary>
-/// Agones' <c>allocation.AllocationService/Allocate</c>: validate, queue for the leader, wait
-/// for its answer. Errors: INVALID_ARGUMENT (names the field), UNIMPLEMENTED (multi-cluster),
-/// RESOURCE_EXHAUSTED (nothing matches), UNAVAILABLE (no leader, Redis down, overloaded),
-/// DEADLINE_EXCEEDED.
+/// Agones' <c>allocation.AllocationService/Allocate</c> (gRPC, and REST through JSON
+/// transcoding): validate, queue for the leader, wait for its answer. Errors: INVALID_ARGUMENT
+/// (names the field), UNIMPLEMENTED (multi-cluster), RESOURCE_EXHAUSTED (nothing matches),
+/// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<AllocatorOptions> options, TimeProvider time)
     : AllocationService.AllocationServiceBase
 {
     public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = AllocatorTracing.StartCall("Allocate");
+        metrics.CallStarted();
+        var status = StatusCode.Internal;
+        try
+        {
+            var response = await AllocateAsync(request, span, context);
+            status = StatusCode.OK;
+            return response;
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode;
+            throw;
+        }
+        finally
+        {
+            span?.SetTag("rpc.grpc.status_code", (int)status);
+            metrics.CallEnded(Stopwatch.GetElapsedTime(started).TotalSeconds, status.ToString(), request.Scheduling.ToString());
+        }
+    }
+
+    private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, Activity? span, ServerCallContext context)
+    {
+        var requestId = CallSettings.RequestId(context);
+        span?.SetTag("allocator.request_id", requestId);
         if (request.MultiClusterSetting?.Enabled == true)
         {
             throw new RpcException(new Status(StatusCode.Unimplemented, "multiClusterSetting.enabled: multi-cluster allocation is not supported"));
@@ -28,7 +56,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, IOptions<Allocator
 
         var outcome = await submitter.SubmitAsync(
             RequestKind.Allocation,
-            CallSettings.RequestId(context),
+            requestId,
             JsonFormatter.Default.Format(request),
             CallSettings.Deadline(context, options.Value, time),
             context.CancellationToken);

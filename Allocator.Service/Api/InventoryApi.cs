@@ -2,6 +2,7 @@ using Allocator.Inventory.V1;
 using Allocator.Queue.V1;
 using Allocator.Service.Hosting;
 using Allocator.Service.Queue;
+using Allocator.Service.Security;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -10,31 +11,36 @@ namespace Allocator.Service.Api;
 
 /// <summary>
 /// Stand-alone inventory API. Changes are queued like allocations and applied by the leader,
-/// so a call returns once its change is committed.
+/// so a call returns once its change is committed. Callers need the inventory token
+/// (<see cref="InventoryAccess"/>), checked before anything else.
 /// </summary>
-public sealed class InventoryApi(RequestSubmitter submitter, IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<AllocatorOptions> options, TimeProvider time)
     : InventoryService.InventoryServiceBase
 {
     public override async Task<GameServerReply> Register(RegisterRequest request, ServerCallContext context)
     {
+        access.Require(context);
         Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
         return (await SubmitAsync(new InventoryChange { Register = request }, context)).GameServer;
     }
 
     public override async Task<GameServerReply> Update(UpdateRequest request, ServerCallContext context)
     {
+        access.Require(context);
         Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
         return (await SubmitAsync(new InventoryChange { Update = request }, context)).GameServer;
     }
 
     public override async Task<RemoveReply> Remove(RemoveRequest request, ServerCallContext context)
     {
+        access.Require(context);
         Require(InventoryValidator.ValidateName(request.Namespace, request.Name));
         return (await SubmitAsync(new InventoryChange { Remove = request }, context)).Removed;
     }
 
     public override async Task<GameServerReply> EndSession(EndSessionRequest request, ServerCallContext context)
     {
+        access.Require(context);
         Require(InventoryValidator.Validate(request));
         return (await SubmitAsync(new InventoryChange { EndSession = request }, context)).GameServer;
     }

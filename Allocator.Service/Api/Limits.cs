@@ -3,6 +3,8 @@ namespace Allocator.Service.Api;
 /// <summary>Bounds on request size, enforced before anything is queued.</summary>
 public static class Limits
 {
+    /// <summary>Largest gRPC message or REST body accepted.</summary>
+    public const int MaxMessageBytes = 1024 * 1024;
     public const int MaxSelectors = 16;
     public const int MaxPriorities = 16;
     public const int MaxCounters = 16;

@@ -3,7 +3,9 @@ using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
+using Allocator.Service.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Allocator.Service.Hosting;
 
@@ -19,7 +21,6 @@ public static class AllocatorHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("RedLockNet", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
 
         builder.Services.AddOptions<AllocatorOptions>()
             .Bind(builder.Configuration.GetSection(AllocatorOptions.Section))
@@ -28,8 +29,10 @@ public static class AllocatorHost
                 if (string.IsNullOrWhiteSpace(o.ReplicaId)) o.ReplicaId = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
             })
             .ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AllocatorOptions>, TimeProvider>(
+            (kestrel, allocator, time) => Endpoints.Configure(kestrel, allocator.Value, time));
         builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<AllocatorOptions>>(
             (host, allocator) => host.ShutdownTimeout = allocator.Value.ShutdownTimeout);
 
@@ -39,23 +42,27 @@ public static class AllocatorHost
             .AddLeadership()
             .AddProcessing()
             .AddApi()
-            .AddHealth();
+            .AddHealth()
+            .AddTelemetry(builder.Configuration);
 
         var app = builder.Build();
-        app.MapApi();
-        app.MapGrpcHealthChecksService();
+        var options = app.Services.GetRequiredService<IOptions<AllocatorOptions>>().Value;
+        app.UseOpsPortFilter(options);
+        app.MapApi(options);
+        app.MapHealth();
+        app.MapTelemetry();
         return app;
     }
 }
 
 /// <summary>Reports every invalid setting at start, each naming what to change.</summary>
-internal sealed class AllocatorOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AllocatorOptions>
+internal sealed class AllocatorOptionsValidator : IValidateOptions<AllocatorOptions>
 {
-    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AllocatorOptions options)
+    public ValidateOptionsResult Validate(string? name, AllocatorOptions options)
     {
         var problems = options.Problems().ToList();
         return problems.Count == 0
-            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
-            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -11,6 +11,26 @@ public sealed class AllocatorOptions
 
     /// <summary>StackExchange.Redis configuration string.</summary>
     public string Redis { get; set; } = "127.0.0.1:6379";
+    /// <summary>Redis ACL user (empty: the default user).</summary>
+    public string RedisUser { get; set; } = "";
+    /// <summary>Redis password; kept out of the configuration string so it can come from a Secret.</summary>
+    public string RedisPassword { get; set; } = "";
+    /// <summary>Connect to Redis over TLS.</summary>
+    public bool RedisTls { get; set; }
+    /// <summary>PEM file of the CA that signed Redis' certificate (empty: the system store).</summary>
+    public string RedisCaFile { get; set; } = "";
+    /// <summary>Address the ports listen on: <c>*</c> for every interface, or an IP address.</summary>
+    public string ListenAddress { get; set; } = "*";
+    /// <summary>gRPC and REST (<c>POST /gameserverallocation</c>); TLS unless <see cref="Plaintext"/>.</summary>
+    public int Port { get; set; } = 8443;
+    /// <summary>Plain HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (and REST when plaintext). 0 turns it off.</summary>
+    public int OpsPort { get; set; } = 8080;
+    /// <summary>Serve gRPC without TLS (h2c). Only for demos, tests and meshes that terminate TLS.</summary>
+    public bool Plaintext { get; set; }
+    public TlsOptions Tls { get; set; } = new();
+    /// <summary>gRPC server reflection, so grpcurl and buf curl work without the proto files.</summary>
+    public bool Reflection { get; set; } = true;
+    public OtlpOptions Otlp { get; set; } = new();
     /// <summary>Hash tag shared by every key of this fleet: <c>{alloc}:requests</c> ...</summary>
     public string KeyPrefix { get; set; } = "alloc";
     /// <summary>Unique per replica; defaults to host name + process id.</summary>
@@ -68,6 +88,12 @@ public sealed class AllocatorOptions
     /// <summary>Every problem at once, each naming the setting to fix.</summary>
     public IEnumerable<string> Problems()
     {
+        if (Port is < 1 or > 65535) yield return "Allocator:Port must be between 1 and 65535.";
+        if (OpsPort is < 0 or > 65535 || OpsPort == Port) yield return "Allocator:OpsPort must be between 0 (off) and 65535, and differ from Allocator:Port.";
+        if (ListenAddress != "*" && !System.Net.IPAddress.TryParse(ListenAddress, out _)) yield return "Allocator:ListenAddress must be * or an IP address.";
+        if (!Plaintext) foreach (var problem in Tls.Problems()) yield return problem;
+        if (!string.IsNullOrEmpty(RedisCaFile) && !File.Exists(RedisCaFile)) yield return $"Allocator:RedisCaFile: {RedisCaFile} does not exist.";
+        if (!string.IsNullOrEmpty(Otlp.Endpoint) && !Uri.TryCreate(Otlp.Endpoint, UriKind.Absolute, out _)) yield return "Allocator:Otlp:Endpoint must be an absolute URL, e.g. http://otel-collector:4317.";
         if (string.IsNullOrWhiteSpace(Redis)) yield return "Allocator:Redis (Allocator__Redis) must name a Redis server, e.g. 127.0.0.1:6379.";
         if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0) yield return "Allocator:KeyPrefix must be non-empty without braces or spaces.";
         if (LeaseTtl < TimeSpan.FromMilliseconds(100)) yield return "Allocator:LeaseTtl must be at least 100ms.";
@@ -91,6 +117,38 @@ public sealed class AllocatorOptions
     }
 }
 
+/// <summary>Server certificate and client authentication of the gRPC/REST port.</summary>
+public sealed class TlsOptions
+{
+    /// <summary>PEM certificate (chain) of the server; re-read when the file changes.</summary>
+    public string CertificateFile { get; set; } = "";
+    /// <summary>PEM private key of the server certificate.</summary>
+    public string KeyFile { get; set; } = "";
+    /// <summary>PEM CA bundle that signs client certificates: set, every caller needs one (mTLS).</summary>
+    public string ClientCaFile { get; set; } = "";
+
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrEmpty(CertificateFile) || string.IsNullOrEmpty(KeyFile))
+        {
+            yield return "Allocator:Tls:CertificateFile and Allocator:Tls:KeyFile are required (or set Allocator:Plaintext=true to serve without TLS).";
+            yield break;
+        }
+
+        foreach (var (name, path) in new[] { ("CertificateFile", CertificateFile), ("KeyFile", KeyFile), ("ClientCaFile", ClientCaFile) })
+        {
+            if (!string.IsNullOrEmpty(path) && !File.Exists(path)) yield return $"Allocator:Tls:{name}: {path} does not exist.";
+        }
+    }
+}
+
+/// <summary>Trace export; spans are made whether or not they are exported (the trace parent rides in the stream).</summary>
+public sealed class OtlpOptions
+{
+    /// <summary>OTLP endpoint, e.g. http://otel-collector:4317; empty exports nothing.</summary>
+    public string Endpoint { get; set; } = "";
+}
+
 /// <summary>Stand-alone inventory seeding.</summary>
 public sealed class InventoryOptions
 {
@@ -101,6 +159,8 @@ public sealed class InventoryOptions
     public string DemoFleet { get; set; } = "";
     /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>
     public string SeedFile { get; set; } = "";
+    /// <summary>File holding the bearer token the inventory API requires (empty: open in plaintext mode, off over TLS).</summary>
+    public string TokenFile { get; set; } = "";
 
     public IEnumerable<string> Problems()
     {
@@ -119,5 +179,6 @@ public sealed class InventoryOptions
         }
 
         if (problem is not null) yield return problem;
+        if (TokenFile.Length > 0 && !File.Exists(TokenFile)) yield return $"Allocator:Inventory:TokenFile: {TokenFile} does not exist.";
     }
 }

@@ -1,4 +1,5 @@
 using Allocator.Service.Leadership;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -42,5 +43,14 @@ public static class HealthServices
             .AddCheck<ReadinessCheck>("ready", tags: ["ready"])
             .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"]);
         return services;
+    }
+
+    /// <summary>gRPC health on the main port; <c>/healthz</c> (live) and <c>/readyz</c> (ready) for HTTP probes.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });
+        return app;
     }
 }

@@ -5,6 +5,7 @@ using Allocator.Service.Inventory;
 using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
+using Allocator.Service.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -24,6 +25,7 @@ public sealed class LeaderTerm(
     WakeSignal wake,
     BatchCommitter committer,
     FleetFollower follower,
+    AllocatorMetrics metrics,
     IOptions<AllocatorOptions> options,
     TimeProvider time,
     ILogger<LeaderTerm> log)
@@ -43,6 +45,7 @@ public sealed class LeaderTerm(
         }
 
         lease.Epoch = epoch;
+        metrics.TermBegan();
         try
         {
             var (fleet, warm, loadMs) = await follower.TakeAsync();
@@ -86,6 +89,7 @@ public sealed class LeaderTerm(
                 {
                     nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
                     publishedShapes = await PublishIndexShapesAsync(db, fleet, publishedShapes);
+                    metrics.Leading(new LeaderSnapshot(epoch, await BacklogAsync(db), FleetTally.Of(fleet.Servers)));
                     if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
                     {
                         // Between batches: nothing is in hand. The lease is released and announced next.
@@ -122,7 +126,9 @@ public sealed class LeaderTerm(
                 if (!answered && batch.Count > 0)
                 {
                     answered = true;
-                    ProcessingLog.FirstAnswers(log, replica.Id, epoch, started.ElapsedMilliseconds, batch.Count, Stopwatch.GetElapsedTime(batchStarted).TotalMilliseconds);
+                    var waited = OldestWait(batch);
+                    metrics.FailoverGap(waited.TotalSeconds);
+                    ProcessingLog.FirstAnswers(log, replica.Id, epoch, started.ElapsedMilliseconds, batch.Count, Stopwatch.GetElapsedTime(batchStarted).TotalMilliseconds, (long)waited.TotalMilliseconds);
                 }
             }
         }
@@ -131,8 +137,33 @@ public sealed class LeaderTerm(
         }
         finally
         {
+            metrics.SteppedDown();
             follower.Release();
         }
+    }
+
+    /// <summary>
+    /// How long the oldest request of the term's first batch had waited (stream ids carry the
+    /// enqueue time): the gap callers saw while no leader answered.
+    /// </summary>
+    private TimeSpan OldestWait(IReadOnlyList<QueuedRequest> batch)
+    {
+        var oldest = batch.Select(r => long.TryParse(r.StreamId.AsSpan(0, Math.Max(0, r.StreamId.IndexOf('-'))), out var ms) ? ms : long.MaxValue).Min();
+        var waited = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(oldest, time.GetUtcNow().ToUnixTimeMilliseconds()));
+        return waited;
+    }
+
+    /// <summary>Entries not yet read, and read but unanswered, per stream (XINFO GROUPS).</summary>
+    private async Task<IReadOnlyList<StreamBacklog>> BacklogAsync(IDatabase db)
+    {
+        var backlog = new List<StreamBacklog>(2);
+        foreach (var (name, key) in new[] { ("requests", keys.Requests), ("inventory", keys.Inventory) })
+        {
+            var group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup);
+            backlog.Add(new StreamBacklog(name, group.Lag ?? 0, group.PendingMessageCount));
+        }
+
+        return backlog;
     }
 
     /// <summary>
@@ -147,11 +178,13 @@ public sealed class LeaderTerm(
             var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
             var t1 = Stopwatch.GetTimestamp();
+            using var span = AllocatorTracing.StartBatch(batch, lease.Epoch);
             var decided = decider.Decide(batch, stored, time.GetUtcNow());
             if (decided.IsEmpty) return null;
 
             var t2 = Stopwatch.GetTimestamp();
             var result = await committer.CommitAsync(db, lease, decided);
+            metrics.Batch(batch.Count);
             stats.Add(batch.Count, readTicks, t1 - t0, t2 - t1, Stopwatch.GetTimestamp() - t2);
             if (result.Status == CommitStatus.Committed)
             {

@@ -32,8 +32,8 @@ internal static partial class ProcessingLog
     [LoggerMessage(2012, LogLevel.Information, "Warmed up the leader's path in {Elapsed} ms; ready")]
     public static partial void WarmedUp(ILogger logger, long elapsed);
 
-    [LoggerMessage(2013, LogLevel.Information, "Replica {Replica} epoch {Epoch}: first answers committed {Elapsed} ms after taking the lease ({Count} requests, batch {BatchMs:F1} ms)")]
-    public static partial void FirstAnswers(ILogger logger, string replica, long epoch, long elapsed, int count, double batchMs);
+    [LoggerMessage(2013, LogLevel.Information, "Replica {Replica} epoch {Epoch}: first answers committed {Elapsed} ms after taking the lease ({Count} requests, batch {BatchMs:F1} ms); the oldest had waited {GapMs} ms for a leader")]
+    public static partial void FirstAnswers(ILogger logger, string replica, long epoch, long elapsed, int count, double batchMs, long gapMs);
 
     [LoggerMessage(2014, LogLevel.Information, "Epoch {Epoch}: {Batches} batches, {PerSecond:F0} requests/s, mean batch {MeanBatch:F1}; per batch: read {Read:F2} ms, lookup {Lookup:F2} ms, decide {Decide:F2} ms, commit {Commit:F2} ms")]
     public static partial void BatchStats(ILogger logger, long epoch, long batches, double perSecond, double meanBatch, double read, double lookup, double decide, double commit);

@@ -14,6 +14,10 @@ public static class StorageServices
         {
             var options = sp.GetRequiredService<IOptions<AllocatorOptions>>().Value;
             var config = ConfigurationOptions.Parse(options.Redis);
+            if (options.RedisUser.Length > 0) config.User = options.RedisUser;
+            if (options.RedisPassword.Length > 0) config.Password = options.RedisPassword;
+            if (options.RedisTls) config.Ssl = true;
+            if (options.RedisCaFile.Length > 0) config.TrustIssuer(options.RedisCaFile);
             config.AbortOnConnectFail = false; // start anyway; calls answer UNAVAILABLE until Redis is back
             config.BacklogPolicy = BacklogPolicy.FailFast; // while Redis is away, fail at once instead of queueing for seconds
             config.ReconnectRetryPolicy ??= new ExponentialRetry(250, 2000);

@@ -15,10 +15,11 @@ public sealed class ReplicaProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private ReplicaProcess(string id, int port, Process process)
+    private ReplicaProcess(string id, int port, int opsPort, Process process)
     {
         Id = id;
         Port = port;
+        OpsPort = opsPort;
         _process = process;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
         Allocation = new AllocationService.AllocationServiceClient(Channel);
@@ -27,6 +28,8 @@ public sealed class ReplicaProcess : IAsyncDisposable
 
     public string Id { get; }
     public int Port { get; }
+    /// <summary>Plain HTTP/1.1: /healthz, /readyz, /metrics and REST.</summary>
+    public int OpsPort { get; }
     public GrpcChannel Channel { get; }
     public AllocationService.AllocationServiceClient Allocation { get; }
     public InventoryService.InventoryServiceClient Inventory { get; }
@@ -40,6 +43,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
     public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, params string[] settings)
     {
         var port = RedisServer.FreePort();
+        var opsPort = RedisServer.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Allocator.Service.dll");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -49,7 +53,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
         };
         foreach (var arg in new[]
         {
-            dll, "--urls", $"http://127.0.0.1:{port}",
+            dll, "--Allocator:ListenAddress=127.0.0.1", $"--Allocator:Port={port}", $"--Allocator:OpsPort={opsPort}", "--Allocator:Plaintext=true",
             $"--Allocator:Redis={redis}", $"--Allocator:KeyPrefix={prefix}", $"--Allocator:ReplicaId={id}",
             "--Logging:LogLevel:Default=Information",
         }.Concat(settings))
@@ -57,7 +61,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var replica = new ReplicaProcess(id, port, Process.Start(info)!);
+        var replica = new ReplicaProcess(id, port, opsPort, Process.Start(info)!);
         replica._process.OutputDataReceived += (_, e) => replica.Append(e.Data);
         replica._process.ErrorDataReceived += (_, e) => replica.Append(e.Data);
         replica._process.BeginOutputReadLine();
@@ -95,7 +99,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.AppendLine(line);
-        if (line.Contains("Now listening on")) _listening.TrySetResult();
+        if (line.Contains("Application started")) _listening.TrySetResult();
     }
 
     private async Task WaitUntilListeningAsync()

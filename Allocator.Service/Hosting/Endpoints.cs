@@ -1,0 +1,71 @@
+using System.Net;
+using Allocator.Service.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Allocator.Service.Hosting;
+
+/// <summary>
+/// The two ports. <see cref="AllocatorOptions.Port"/> serves gRPC and REST: over TLS both
+/// (HTTP/2 and HTTP/1.1 by ALPN), optionally requiring client certificates; in plaintext
+/// HTTP/2 only (h2c), since cleartext cannot negotiate. <see cref="AllocatorOptions.OpsPort"/>
+/// is plain HTTP/1.1 for probes and scrapes, and REST too when plaintext.
+/// </summary>
+public static class Endpoints
+{
+    public static void Configure(KestrelServerOptions kestrel, AllocatorOptions options, TimeProvider time)
+    {
+        var certificates = options.Plaintext ? null
+            : new CertificateFiles(options.Tls.CertificateFile, options.Tls.KeyFile, options.Tls.ClientCaFile, time);
+        certificates?.Load();
+        kestrel.Limits.MaxRequestBodySize = Api.Limits.MaxMessageBytes;
+
+        Listen(kestrel, options.ListenAddress, options.Port, listen =>
+        {
+            if (certificates is null)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                return;
+            }
+
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificateSelector = (_, _) => certificates.Certificate,
+                ClientCertificateMode = certificates.RequiresClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
+                ClientCertificateValidation = (client, _, _) => certificates.Trusts(client),
+            });
+        });
+
+        if (options.OpsPort > 0) Listen(kestrel, options.ListenAddress, options.OpsPort, listen => listen.Protocols = HttpProtocols.Http1);
+    }
+
+    /// <summary>Paths the ops port answers; everything else there is 404 (REST too, unless plaintext).</summary>
+    public static bool ServedOnOpsPort(PathString path, bool plaintext) =>
+        path == "/healthz" || path == "/readyz" || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
+    {
+        if (address == "*") kestrel.ListenAnyIP(port, configure);
+        else kestrel.Listen(IPAddress.Parse(address), port, configure);
+    }
+}
+
+public static class OpsPortFilter
+{
+    /// <summary>The ops port is unauthenticated: it answers probes and scrapes, nothing else (REST only when plaintext).</summary>
+    public static WebApplication UseOpsPortFilter(this WebApplication app, AllocatorOptions options)
+    {
+        app.Use((context, next) =>
+        {
+            if (options.OpsPort > 0 && context.Connection.LocalPort == options.OpsPort && !Endpoints.ServedOnOpsPort(context.Request.Path, options.Plaintext))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+
+namespace Allocator.Service.Telemetry;
+
+/// <summary>
+/// Every metric a replica exports (README "Metrics" lists them with their Agones
+/// counterparts). Fronts record calls; the leader publishes a <see cref="LeaderSnapshot"/>
+/// once per heartbeat, which the gauges read, so scrapes never touch the leader's fleet.
+/// </summary>
+public sealed class AllocatorMetrics
+{
+    public const string MeterName = "Allocator";
+
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _allocations;
+    private readonly UpDownCounter<long> _inFlight;
+    private readonly Histogram<long> _batchSize;
+    private readonly Counter<long> _leaderChanges;
+    private readonly Histogram<double> _failoverGap;
+    private volatile LeaderSnapshot? _leader;
+
+    public AllocatorMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _duration = meter.CreateHistogram<double>("allocator.allocation.duration", "s", "Allocate calls, from arrival to answer, by gRPC status and scheduling strategy.");
+        _allocations = meter.CreateCounter<long>("allocator.allocations", null, "Allocate calls answered, by gRPC status.");
+        _inFlight = meter.CreateUpDownCounter<long>("allocator.calls.in_flight", null, "Calls waiting for the leader on this replica (bounded by MaxInFlight).");
+        _batchSize = meter.CreateHistogram<long>("allocator.batch.size", null, "Requests per leader batch.");
+        _leaderChanges = meter.CreateCounter<long>("allocator.leader.changes", null, "Leadership terms this replica began.");
+        _failoverGap = meter.CreateHistogram<double>("allocator.failover.gap", "s", "At the start of a term: how long the oldest waiting request had waited for a leader.");
+        meter.CreateObservableGauge("allocator.leader", () => _leader is null ? 0 : 1, null, "1 while this replica leads.");
+        meter.CreateObservableGauge("allocator.epoch", () => _leader is { } l ? [new Measurement<long>(l.Epoch)] : Array.Empty<Measurement<long>>(), null, "Leadership term of the current leader (reported by the leader).");
+        meter.CreateObservableGauge("allocator.queue.depth", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream)))), null, "Stream entries not yet read by the leader.");
+        meter.CreateObservableGauge("allocator.queue.pending", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Pending, Tag("stream", s.Stream)))), null, "Stream entries read but not yet answered.");
+        meter.CreateObservableGauge("allocator.game_servers", () => Measure(l => l.Fleets.States.Select(s => new Measurement<long>(s.Count, Tag("fleet", s.Fleet), Tag("state", s.State)))), null, "Game servers by fleet and state (reported by the leader).");
+        meter.CreateObservableGauge("allocator.sessions.used", () => Measure(l => l.Fleets.Sessions.Select(s => new Measurement<long>(s.Used, Tag("fleet", s.Fleet), Tag("counter", s.Counter)))), null, "Counter counts and list lengths summed over a fleet's Ready and Allocated servers.");
+        meter.CreateObservableGauge("allocator.sessions.capacity", () => Measure(l => l.Fleets.Sessions.Select(s => new Measurement<long>(s.Capacity, Tag("fleet", s.Fleet), Tag("counter", s.Counter)))), null, "Counter and list capacities summed over a fleet's Ready and Allocated servers.");
+    }
+
+    public void CallStarted() => _inFlight.Add(1);
+
+    public void CallEnded(double seconds, string status, string scheduling)
+    {
+        _inFlight.Add(-1);
+        _duration.Record(seconds, Tag("status", status), Tag("scheduling", scheduling));
+        _allocations.Add(1, Tag("status", status));
+    }
+
+    public void Batch(int size) => _batchSize.Record(size);
+
+    public void TermBegan() => _leaderChanges.Add(1);
+
+    public void FailoverGap(double seconds) => _failoverGap.Record(seconds);
+
+    public void Leading(LeaderSnapshot snapshot) => _leader = snapshot;
+
+    public void SteppedDown() => _leader = null;
+
+    private IEnumerable<Measurement<long>> Measure(Func<LeaderSnapshot, IEnumerable<Measurement<long>>> read) =>
+        _leader is { } leader ? read(leader) : [];
+
+    private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
+}

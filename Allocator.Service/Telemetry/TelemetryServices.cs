@@ -1,0 +1,42 @@
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Allocator.Service.Telemetry;
+
+public static class TelemetryServices
+{
+    // Agones' allocation buckets (10 ms .. 3 s) with finer ones below 10 ms, where we answer.
+    private static readonly double[] DurationBuckets = [0.001, 0.002, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3];
+    private static readonly double[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+    private static readonly double[] GapBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30];
+
+    /// <summary>Prometheus metrics on the ops port; spans always made, exported by OTLP when an endpoint is set.</summary>
+    public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<AllocatorMetrics>();
+        var otlp = configuration["Allocator:Otlp:Endpoint"];
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("allocator", serviceVersion: configuration["Allocator:Version"]))
+            .WithMetrics(m => m
+                .AddMeter(AllocatorMetrics.MeterName)
+                .AddView("allocator.allocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
+                .AddView("allocator.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = BatchBuckets })
+                .AddView("allocator.failover.gap", new ExplicitBucketHistogramConfiguration { Boundaries = GapBuckets })
+                .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0))
+            .WithTracing(t =>
+            {
+                // ASP.NET Core's span carries the caller's traceparent; ours hang below it.
+                t.AddSource(AllocatorTracing.SourceName).AddAspNetCoreInstrumentation(a => a.Filter = c => c.Request.Path != "/metrics");
+                if (!string.IsNullOrEmpty(otlp)) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+            });
+        return services;
+    }
+
+    public static WebApplication MapTelemetry(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}
