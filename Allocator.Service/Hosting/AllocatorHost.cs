@@ -36,6 +36,7 @@ public static class AllocatorHost
         builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<AllocatorOptions>>(
             (host, allocator) => host.ShutdownTimeout = allocator.Value.ShutdownTimeout);
 
+        builder.Services.AddHostedService<DrainDelay>();
         builder.Services
             .AddStorage()
             .AddQueue()

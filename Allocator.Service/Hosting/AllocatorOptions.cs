@@ -63,6 +63,11 @@ public sealed class AllocatorOptions
     /// may drain before the process exits (keep terminationGracePeriodSeconds above it).
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+    /// <summary>
+    /// After SIGTERM, how long the ports stay open while readiness reports false, so that
+    /// traffic stops arriving before they close (part of ShutdownTimeout).
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>How long before the caller's deadline the front stops waiting and settles the call.</summary>
     public TimeSpan AnswerMargin { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>
@@ -106,6 +111,7 @@ public sealed class AllocatorOptions
         if (PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (DefaultDeadline <= TimeSpan.Zero || DefaultDeadline > MaxDeadline) yield return "Allocator:DefaultDeadline must be positive and at most Allocator:MaxDeadline.";
         if (ShutdownTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:ShutdownTimeout must be at least 1s.";
+        if (DrainDelay < TimeSpan.Zero || DrainDelay >= ShutdownTimeout) yield return "Allocator:DrainDelay must be between 0 and Allocator:ShutdownTimeout.";
         if (SettleTimeout <= TimeSpan.Zero) yield return "Allocator:SettleTimeout must be positive.";
         if (AnswerMargin + SettleTimeout >= DefaultDeadline) yield return "Allocator:AnswerMargin + Allocator:SettleTimeout must be below Allocator:DefaultDeadline.";
         if (AnswerMargin < TimeSpan.Zero || AnswerMargin >= DefaultDeadline) yield return "Allocator:AnswerMargin must be between 0 and Allocator:DefaultDeadline.";
