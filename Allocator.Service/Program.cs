@@ -13,6 +13,16 @@ return args.FirstOrDefault() switch
 
 static async Task<int> ServeAsync(string[] args)
 {
-    await AllocatorHost.Build(args).RunAsync();
-    return 0;
+    try
+    {
+        await AllocatorHost.Build(args).RunAsync();
+        return 0;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException e)
+    {
+        // Settings are checked before anything starts: say what to fix, without a stack trace.
+        Console.Error.WriteLine("Invalid settings:");
+        foreach (var failure in e.Failures) Console.Error.WriteLine("  " + failure);
+        return 2;
+    }
 }
