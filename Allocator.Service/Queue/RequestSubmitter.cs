@@ -53,7 +53,7 @@ public sealed class RequestSubmitter(
         }
         catch (RedisException e)
         {
-            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable: " + e.Message);
+            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable: " + RedisFailure.Describe(e));
         }
         finally
         {

@@ -22,6 +22,10 @@ public static class StorageServices
             config.BacklogPolicy = BacklogPolicy.FailFast; // while Redis is away, fail at once instead of queueing for seconds
             config.ReconnectRetryPolicy ??= new ExponentialRetry(250, 2000);
             config.ClientName ??= "allocator-" + options.ReplicaId;
+            // No tie-breaker key or master-changed channel: neither is used, and both would fall
+            // outside the least-privilege ACL's key and channel patterns (SECURITY.md).
+            config.TieBreaker = "";
+            config.ConfigurationChannel = "";
             return ConnectionMultiplexer.Connect(config);
         });
         services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<AllocatorOptions>>().Value.KeyPrefix));
