@@ -1,4 +1,5 @@
 using Allocator.Service.Hosting;
+using Grpc.AspNetCore.Server.Model;
 
 namespace Allocator.Service.Api;
 
@@ -16,6 +17,13 @@ public static class ApiServices
             json.JsonSettings.IgnoreDefaultValues = true;
         });
         services.AddGrpcReflection();
+        // grpc-dotnet's own binder answers malformed messages with UNKNOWN and an error log each.
+        foreach (var binder in services.Where(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true).ToList())
+        {
+            services.Remove(binder);
+        }
+
+        services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(StrictMessageBinding<>));
         services.AddSingleton<Security.InventoryAccess>();
         return services;
     }
