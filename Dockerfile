@@ -1,20 +1,26 @@
-# Multi-stage: build with the SDK, run on the ASP.NET runtime as a non-root user.
-# Works with a read-only root filesystem (nothing is written outside /tmp).
+# Allocator.Service image: built with the .NET SDK, run on the ASP.NET runtime as the image's
+# non-root user (APP_UID 1654). Nothing is written outside /tmp, so it runs with a read-only root
+# filesystem (the Helm chart mounts an emptyDir on /tmp).
+#   docker build -t allocator:0.1.0 .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY Directory.Build.props Directory.Packages.props Allocator.sln ./
+# Restore first, from the project files alone, so a code change reuses the package layer.
+COPY Directory.Build.props Directory.Packages.props ./
 COPY Allocator.Protos/Allocator.Protos.csproj Allocator.Protos/
 COPY Allocator.Service/Allocator.Service.csproj Allocator.Service/
 RUN dotnet restore Allocator.Service/Allocator.Service.csproj
 COPY Allocator.Protos/ Allocator.Protos/
 COPY Allocator.Service/ Allocator.Service/
-RUN dotnet publish Allocator.Service/Allocator.Service.csproj -c Release -o /app --no-restore
+RUN dotnet publish Allocator.Service/Allocator.Service.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
+# Files stay owned by root: the app user can read them, not change them.
 COPY --from=build /app ./
-ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
-    DOTNET_gcServer=0
-EXPOSE 8080
+ENV DOTNET_gcServer=0 \
+    DOTNET_NOLOGO=1 \
+    TMPDIR=/tmp
+# 8443: gRPC Allocate + REST (Allocator:Port); 8080: /healthz, /readyz, /metrics (Allocator:OpsPort).
+EXPOSE 8443 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Allocator.Service.dll"]

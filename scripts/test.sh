@@ -17,6 +17,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 
+# The Helm chart tests render helm/allocator with scripts/helm/render.sh (Go text/template +
+# sprig, Helm's engine), built from Debian's Go packages. Not root: those tests fail and say why.
+if ! command -v go >/dev/null 2>&1 || [ ! -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || [ ! -d /usr/share/gocode/src/sigs.k8s.io/yaml ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Go and sprig for the chart renderer ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev >/dev/null
+  fi
+fi
+
 dotnet build Allocator.sln -c Release -nologo -v quiet 2>&1 | grep -E "error|Warn|Elapsed" || true
 log=$(mktemp)
 set +e

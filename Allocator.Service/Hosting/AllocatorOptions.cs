@@ -165,6 +165,8 @@ public sealed class InventoryOptions
     public string DemoFleet { get; set; } = "";
     /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>
     public string SeedFile { get; set; } = "";
+    /// <summary>Where game servers come from: <c>standalone</c> (the inventory API and seeds). Kubernetes mode is not built yet.</summary>
+    public string Source { get; set; } = "standalone";
     /// <summary>File holding the bearer token the inventory API requires (empty: open in plaintext mode, off over TLS).</summary>
     public string TokenFile { get; set; } = "";
 
@@ -185,6 +187,7 @@ public sealed class InventoryOptions
         }
 
         if (problem is not null) yield return problem;
+        if (Source != "standalone") yield return $"Allocator:Inventory:Source: '{Source}' is not available in this version; only 'standalone' is (Kubernetes mode is planned).";
         if (TokenFile.Length > 0 && !File.Exists(TokenFile)) yield return $"Allocator:Inventory:TokenFile: {TokenFile} does not exist.";
     }
 }

@@ -1,0 +1,60 @@
+namespace Allocator.Tests.Helm;
+
+/// <summary>What the chart must agree with, kept here rather than read from the chart.</summary>
+internal static class ChartExpectations
+{
+    /// <summary>
+    /// Every setting of the service (the <c>Allocator</c> section, README "Configuration"), as
+    /// environment variable names. A name the chart renders outside this list is a typo or a
+    /// setting the service does not have; add a setting here when the service gains one.
+    /// </summary>
+    public static readonly IReadOnlySet<string> KnownSettings = new[]
+    {
+        "Redis", "RedisUser", "RedisPassword", "RedisTls", "RedisCaFile", "KeyPrefix", "ReplicaId", "Version", "Lead",
+        "LeaseTtl", "LeaseRetry", "HeartbeatInterval", "MemberTimeout", "SuccessorSettle", "BatchSize", "PollInterval",
+        "DefaultDeadline", "MaxDeadline", "MaxInFlight", "ShutdownTimeout", "DrainDelay", "AnswerMargin", "SettleTimeout",
+        "ResultTtl", "ErrorResultTtl", "ChangeLogLength", "FollowInterval", "RequestHistory",
+        "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
+        "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile",
+        "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
+        "Kubernetes__Namespaces", "Otlp__Endpoint",
+    }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Environment variables the chart may set besides the settings above.</summary>
+    public static readonly IReadOnlySet<string> OtherEnvironment = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "POD_NAME", "POD_NAMESPACE", "Logging__Console__FormatterName",
+    };
+
+    /// <summary>
+    /// The Kubernetes API permissions of Kubernetes mode, "apiGroup/resource" → verbs (core
+    /// group: no prefix). This MUST match the calls Kubernetes mode makes: the GameServer watch
+    /// and write-back in the watched namespaces, and the leader's pod-deletion-cost patch on its
+    /// own pod (release namespace). Change the code, this list and the chart's
+    /// allocator.rbac.* rules (helm/allocator/templates/_helpers.tpl) together.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> KubernetesModeRbac = new Dictionary<string, string[]>
+    {
+        ["agones.dev/gameservers"] = ["get", "list", "watch", "patch", "update"],
+        ["agones.dev/gameservers/status"] = ["patch", "update"],
+        ["pods"] = ["patch"],
+    };
+
+    /// <summary>Value sets every structural test renders (name → renderer arguments).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Scenarios = new Dictionary<string, string[]>
+    {
+        ["defaults"] = [],
+        ["external-redis"] =
+        [
+            "--set", "redis.enabled=false,externalRedis.host=redis.internal,externalRedis.port=6380,externalRedis.user=allocator",
+            "--set", "externalRedis.existingSecret=redis-auth,externalRedis.existingSecretPasswordKey=password",
+            "--set", "externalRedis.tls.enabled=true,externalRedis.tls.caSecret=redis-ca",
+        ],
+        ["kubernetes-all-namespaces"] = ["--set", "inventory.source=kubernetes"],
+        ["kubernetes-namespace-list"] = ["--set", "inventory.source=kubernetes", "--set", "kubernetes.namespaces={games,tournaments}"],
+        ["plaintext"] = ["--set", "tls.enabled=false"],
+        ["everything-set"] = ["-f", Path.Combine(ChartRenderer.RepositoryRoot, "Allocator.Tests", "Helm", "everything-values.yaml")],
+    };
+
+    public static IEnumerable<object[]> ScenarioNames => Scenarios.Keys.Select(k => new object[] { k });
+}
