@@ -70,7 +70,11 @@ dotnet "$BIN" burst --targets "${TARGETS%,}" --calls "$CALLS" --concurrency "$CO
 
 cat <<TXT
 
-Look inside with redis-cli:
+Look inside:
+  scripts/inspect.sh -p $REDIS_PORT                                      # leader, members, queue, fleets (redis-cli only)
+  curl -s 127.0.0.1:9081/metrics | grep ^allocator_                       # Prometheus metrics (ops ports 9081-9083)
+  curl -s -X POST 127.0.0.1:9081/gameserverallocation -d '{"gameServerSelectors":[{"matchLabels":{"agones.dev/fleet":"demo"}}]}'
+  redis-cli -p $REDIS_PORT MONITOR | head -50                            # every command (costly: never on a busy production Redis)
   redis-cli -p $REDIS_PORT XRANGE '{alloc}:requests' - + COUNT 3        # queued requests (proto-JSON)
   redis-cli -p $REDIS_PORT XINFO GROUPS '{alloc}:requests'              # consumer group, pending, lag
   redis-cli -p $REDIS_PORT XPENDING '{alloc}:requests' processors       # what a leader has not acknowledged

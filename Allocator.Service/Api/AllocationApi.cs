@@ -15,7 +15,7 @@ namespace Allocator.Service.Api;
 /// (names the field), UNIMPLEMENTED (multi-cluster), RESOURCE_EXHAUSTED (nothing matches),
 /// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
     public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
@@ -38,7 +38,9 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
         finally
         {
             span?.SetTag("rpc.grpc.status_code", (int)status);
-            metrics.CallEnded(Stopwatch.GetElapsedTime(started).TotalSeconds, status.ToString(), request.Scheduling.ToString());
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.CallEnded(elapsed.TotalSeconds, status.ToString(), request.Scheduling.ToString());
+            if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, span?.GetTagItem("allocator.request_id") as string ?? "", status.ToString(), elapsed.TotalMilliseconds);
         }
     }
 
