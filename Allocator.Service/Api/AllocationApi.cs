@@ -24,9 +24,12 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
         using var span = AllocatorTracing.StartCall("Allocate");
         metrics.CallStarted();
         var status = StatusCode.Internal;
+        var requestId = "";
         try
         {
-            var response = await AllocateAsync(request, span, context);
+            requestId = CallSettings.RequestId(context);
+            span?.SetTag("allocator.request_id", requestId);
+            var response = await AllocateAsync(request, requestId, context);
             status = StatusCode.OK;
             return response;
         }
@@ -40,14 +43,12 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
             span?.SetTag("rpc.grpc.status_code", (int)status);
             var elapsed = Stopwatch.GetElapsedTime(started);
             metrics.CallEnded(elapsed.TotalSeconds, status.ToString(), request.Scheduling.ToString());
-            if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, span?.GetTagItem("allocator.request_id") as string ?? "", status.ToString(), elapsed.TotalMilliseconds);
+            if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, requestId, status.ToString(), elapsed.TotalMilliseconds);
         }
     }
 
-    private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, Activity? span, ServerCallContext context)
+    private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, string requestId, ServerCallContext context)
     {
-        var requestId = CallSettings.RequestId(context);
-        span?.SetTag("allocator.request_id", requestId);
         if (request.MultiClusterSetting?.Enabled == true)
         {
             throw new RpcException(new Status(StatusCode.Unimplemented, "multiClusterSetting.enabled: multi-cluster allocation is not supported"));
