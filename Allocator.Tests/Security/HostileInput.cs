@@ -22,6 +22,7 @@ internal sealed class HostileInput(int seed)
     private static readonly long[] Numbers = [0, 1, -1, 2, 63, 64, 1000, 1001, int.MaxValue, (long)int.MaxValue + 1, long.MaxValue, long.MinValue, -4096];
 
     private readonly Random _random = new(seed);
+    private bool _grown;
 
     public Random Random => _random;
 
@@ -55,6 +56,7 @@ internal sealed class HostileInput(int seed)
     private byte[] MutateFields(IMessage seedMessage)
     {
         var json = JsonNode.Parse(JsonFormatter.Default.Format(seedMessage))!;
+        _grown = false;
         var edits = 1 + _random.Next(4);
         for (var i = 0; i < edits; i++) json = Edit(json, depth: 0);
         try
@@ -91,7 +93,12 @@ internal sealed class HostileInput(int seed)
             case JsonArray array:
                 {
                     var i = _random.Next(array.Count);
-                    if (_random.Next(20) == 0) for (var k = 17 + _random.Next(1000); k > 0; k--) array.Add(array[i]!.DeepClone()); // oversized
+                    if (!_grown && _random.Next(20) == 0)
+                    {
+                        // Oversized, once per variant: nested growth would only test the fuzzer's memory.
+                        _grown = true;
+                        for (var k = 17 + _random.Next(1000); k > 0; k--) array.Add(array[i]!.DeepClone());
+                    }
                     else array[i] = Edit(array[i]!.DeepClone(), depth + 1);
                     return array;
                 }
