@@ -42,7 +42,7 @@ cleanup() {
   trap - EXIT INT TERM
   for name in "${!PID[@]}"; do kill -CONT "${PID[$name]}" 2>/dev/null; kill -9 "${PID[$name]}" 2>/dev/null; done
   [ -f "$WORK/redis.pid" ] && { kill -CONT "$(cat "$WORK/redis.pid")" 2>/dev/null; kill -9 "$(cat "$WORK/redis.pid")" 2>/dev/null; }
-  rm -rf "$WORK"
+  if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -64,7 +64,7 @@ start_replica() {
     --Allocator:KeyPrefix="$PREFIX" --Allocator:ReplicaId="$name" --Allocator:Version="$version" \
     --Allocator:LeaseTtl="00:00:0$TTL" --Allocator:LeaseRetry=00:00:00.250 \
     --Allocator:Inventory:DemoFleet="servers=5000,nodes=50,capacity=10,counter=rooms,fleet=chaos" \
-    "$@" >>"$WORK/$name.log" 2>&1 &
+    --Logging:Console:TimestampFormat="HH:mm:ss.fff " "$@" >>"$WORK/$name.log" 2>&1 &
   PID[$name]=$!; PORT[$name]=$port; VERSION[$name]=$version
   for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
   echo "replica $name did not start" >&2; tail -5 "$WORK/$name.log" >&2; return 1

@@ -76,6 +76,20 @@ public sealed class LeaseCandidate(
         return null;
     }
 
+    /// <summary>
+    /// Runs the candidate's path once on a scratch lock of this replica's own (acquire,
+    /// release, the newer-version check), so that taking over later runs compiled code.
+    /// </summary>
+    public async Task RehearseAsync(string scratchKey)
+    {
+        await using (var redLock = await locks.CreateLockAsync(scratchKey, options.Value.LeaseTtl))
+        {
+            _ = redLock.IsAcquired;
+        }
+
+        _ = await membership.NewerLeaderCandidateAsync(leading: false);
+    }
+
     /// <summary>Tells the other candidates the lease is free, so nobody waits out a TTL.</summary>
     public Task AnnounceReleaseAsync() => redis.GetSubscriber().PublishAsync(keys.LeaseEvents, "released");
 

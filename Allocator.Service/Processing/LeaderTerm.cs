@@ -73,7 +73,8 @@ public sealed class LeaderTerm(
                 await db.StringSetAsync(keys.Seed, fingerprint);
             }
 
-            var nextSuccessionCheck = time.GetUtcNow();
+            // Not before the first batch: callers have been waiting through the hand-over.
+            var nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
             var answered = false;
             var publishedShapes = "";
             var stats = new BatchStats();

@@ -23,6 +23,7 @@ public sealed class LeaderWarmup(
     Scripts scripts,
     ReplicaIdentity replica,
     BatchCommitter committer,
+    LeaseCandidate candidate,
     ILogger<LeaderWarmup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -89,6 +90,10 @@ public sealed class LeaderWarmup(
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
+        // Taking over: the lease (on a scratch lock), then begin_term, which a lease that is not ours fences.
+        await candidate.RehearseAsync($"{{{keys.Prefix}}}:warmup-lock:{replica.Id}");
+        _ = await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
+            [notOurs.LockId, replica.Id, replica.Version, now.ToUnixTimeMilliseconds(), KeyLayout.ProcessorGroup]);
 
         // Claiming runs first in every term: rehearse it on a scratch stream of our own.
         RedisKey scratch = $"{{{keys.Prefix}}}:warmup:{replica.Id}";
