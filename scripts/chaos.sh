@@ -26,7 +26,7 @@ done
 RATE=${RATE:-200}
 OVERLOAD_RATE=${OVERLOAD_RATE:-10000}
 TTL=${TTL:-3}
-BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
+BIN=${BIN:-}
 WORK=$(mktemp -d)
 REDIS_PORT=$((21000 + RANDOM % 20000))
 NEXT_PORT=$((REDIS_PORT + 1))
@@ -36,7 +36,12 @@ FAILED=0
 PASSED=0
 
 command -v redis-server >/dev/null || { echo "redis-server is required (scripts/test.sh installs it)" >&2; exit 2; }
-dotnet build Allocator.Service -c Release -nologo -v quiet >/dev/null || exit 2
+if [ -z "$BIN" ]; then
+  # The replicas run what the image ships: a ReadyToRun publish, as the Dockerfile makes it.
+  dotnet publish Allocator.Service -c Release -nologo -v quiet -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -p:UseAppHost=false -o "$WORK/bin" >/dev/null || exit 2
+  BIN="$WORK/bin/Allocator.Service.dll"
+fi
 
 cleanup() {
   trap - EXIT INT TERM

@@ -66,6 +66,7 @@ public static class LoadCommand
 
         var calls = new ConcurrentBag<Call>();
         var clock = Stopwatch.StartNew();
+        var startedAt = DateTime.Now;
         var sent = 0;
         async Task One(int i)
         {
@@ -172,7 +173,9 @@ public static class LoadCommand
         }
 
         var latencies = all.Where(c => !c.Lost).Select(c => Ms(c.Ended - c.Started)).Order().ToArray();
-        var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed);
+        var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed, out var gapEnded);
+        // When it ended (local clock), to find it in the replicas' logs.
+        if (gapEnded > 0) Console.Error.WriteLine($"{scenario}: longest gap {gap:F0} ms, ended at {startedAt.AddMilliseconds(Ms(gapEnded)):HH:mm:ss.fff}");
         var lost = all.Count(c => c.Lost) + (sent - all.Count);
         var design = o.Get("bench-design", "");
         if (design.Length > 0 && redis is not null)
@@ -249,11 +252,17 @@ public static class LoadCommand
     private static double At(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
     /// <summary>The longest time between two successive successful answers.</summary>
-    private static double LongestGapMs(List<long> successes, TimeSpan elapsed)
+    private static double LongestGapMs(List<long> successes, TimeSpan elapsed, out long ended)
     {
+        ended = 0;
         if (successes.Count == 0) return elapsed.TotalMilliseconds;
         var longest = 0.0;
-        for (var i = 1; i < successes.Count; i++) longest = Math.Max(longest, Ms(successes[i] - successes[i - 1]));
+        for (var i = 1; i < successes.Count; i++)
+        {
+            var gap = Ms(successes[i] - successes[i - 1]);
+            if (gap > longest) (longest, ended) = (gap, successes[i]);
+        }
+
         return longest;
     }
 

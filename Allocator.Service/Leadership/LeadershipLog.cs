@@ -8,6 +8,6 @@ internal static partial class LeadershipLog
     [LoggerMessage(1002, LogLevel.Warning, "Membership heartbeat failed: {Reason}")]
     public static partial void HeartbeatFailed(ILogger logger, string reason);
 
-    [LoggerMessage(1003, LogLevel.Information, "Not taking the lease: replica {Replica} runs newer version {Version}")]
+    [LoggerMessage(1003, LogLevel.Debug, "Not taking the lease: replica {Replica} runs newer version {Version}")]
     public static partial void DeferringToNewer(ILogger logger, string replica, string version);
 }

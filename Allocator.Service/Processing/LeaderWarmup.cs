@@ -52,6 +52,10 @@ public sealed class LeaderWarmup(
             fleet.Accept();
         }
 
+        // What a leader does once per heartbeat: publish its index shapes, tally the fleet for metrics.
+        _ = IndexShape.ToJson(fleet.IndexShapes);
+        _ = Telemetry.FleetTally.Of(fleet.Servers);
+
         try
         {
             // A successor must hold a warm copy of the fleet before it counts as ready.
@@ -101,6 +105,7 @@ public sealed class LeaderWarmup(
         {
             await db.StreamCreateConsumerGroupAsync(scratch, KeyLayout.ProcessorGroup, "0-0", createStream: true);
             _ = await db.StreamAutoClaimAsync(scratch, KeyLayout.ProcessorGroup, replica.Id, 0, "0-0", 1);
+            _ = (await db.StreamGroupInfoAsync(scratch)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup).Lag;
         }
         finally
         {
