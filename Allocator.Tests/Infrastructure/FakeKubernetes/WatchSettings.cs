@@ -1,0 +1,18 @@
+namespace Allocator.Tests.Infrastructure.FakeKubernetes;
+
+/// <summary>Watch behaviour a test may change while the fake runs; a watch reads it when it opens.</summary>
+internal sealed class WatchSettings
+{
+    private long _bookmarkTicks = TimeSpan.FromSeconds(1).Ticks;
+
+    /// <summary>How often a watch opened with allowWatchBookmarks gets a BOOKMARK. Default 1 s.</summary>
+    public TimeSpan BookmarkInterval
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _bookmarkTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref _bookmarkTicks, value.Ticks);
+        }
+    }
+}

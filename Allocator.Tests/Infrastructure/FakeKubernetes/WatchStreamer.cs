@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Allocator.Tests.Infrastructure.FakeKubernetes;
+
+/// <summary>
+/// Serves one watch: headers at once, then newline-delimited events, each flushed, until
+/// <c>timeoutSeconds</c> passes (clean end), the client leaves, the fake stops (clean end), or the test
+/// drops the watch (connection aborted mid-stream). With <c>allowWatchBookmarks</c>, a BOOKMARK every
+/// <see cref="WatchSettings.BookmarkInterval"/>.
+/// </summary>
+internal sealed class WatchStreamer(ResourceStore store, WatchSettings settings, TimeProvider time, CancellationToken stopping)
+{
+    public async Task StreamAsync(HttpContext context, ResourceType type, ObjectFilter filter, ListQuery query)
+    {
+        using var watch = store.Watch(type, filter, query.ResourceVersion, query.AllowBookmarks);
+        using var timeout = query.Timeout is { } after ? new CancellationTokenSource(after, time) : new CancellationTokenSource();
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token, stopping, watch.Dropped);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        var bookmarks = query.AllowBookmarks ? SendBookmarksAsync(watch, ending.Token) : Task.CompletedTask;
+        try
+        {
+            await response.Body.FlushAsync(context.RequestAborted);
+            await foreach (var line in watch.Lines.ReadAllAsync(ending.Token))
+            {
+                await response.WriteAsync(line + "\n", context.RequestAborted);
+                await response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Timeout, the client went, the fake stops or the test dropped the watch: see below.
+        }
+        finally
+        {
+            await ending.CancelAsync();
+            await bookmarks;
+        }
+        if (watch.Dropped.IsCancellationRequested) context.Abort();
+    }
+
+    private async Task SendBookmarksAsync(WatchSubscription watch, CancellationToken ending)
+    {
+        using var timer = new PeriodicTimer(settings.BookmarkInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ending)) store.Bookmark(watch);
+        }
+        catch (OperationCanceledException)
+        {
+            // The watch ended.
+        }
+    }
+}
