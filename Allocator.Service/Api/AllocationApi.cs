@@ -61,6 +61,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
             RequestKind.Allocation,
             requestId,
             JsonFormatter.Default.Format(request),
+            CallSettings.TraceParent(context),
             CallSettings.Deadline(context, options.Value, time),
             context.CancellationToken);
         return outcome.ThrowIfError().Allocation

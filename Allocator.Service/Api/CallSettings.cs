@@ -22,6 +22,17 @@ public static class CallSettings
         return given;
     }
 
+    /// <summary>
+    /// The trace parent the leader links its batch to: this replica's span when tracing is on,
+    /// else the caller's own <c>traceparent</c> (checked), so traces join up either way.
+    /// </summary>
+    public static string TraceParent(ServerCallContext context)
+    {
+        if (System.Diagnostics.Activity.Current is { } span) return span.Id ?? "";
+        var given = context.RequestHeaders.GetValue("traceparent");
+        return given is not null && System.Diagnostics.ActivityContext.TryParse(given, null, out _) ? given : "";
+    }
+
     /// <summary>The caller's deadline, capped at MaxDeadline; DefaultDeadline when it set none.</summary>
     public static DateTimeOffset Deadline(ServerCallContext context, AllocatorOptions options, TimeProvider time)
     {

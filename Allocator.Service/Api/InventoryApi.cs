@@ -56,6 +56,7 @@ public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess acc
             RequestKind.Inventory,
             CallSettings.RequestId(context),
             JsonFormatter.Default.Format(change),
+            CallSettings.TraceParent(context),
             CallSettings.Deadline(context, options.Value, time),
             context.CancellationToken);
         return outcome.ThrowIfError();

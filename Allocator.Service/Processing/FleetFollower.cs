@@ -199,8 +199,12 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     }
 }
 
-/// <summary>Replays the change log every FollowInterval while this replica does not lead.</summary>
-public sealed class FleetFollowing(FleetFollower follower, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
+/// <summary>
+/// Replays the change log every FollowInterval while this replica does not lead. Not before
+/// warm-up (which loads the copy itself) nor once shutting down: a leader that hands over on
+/// SIGTERM would otherwise reload the whole hash while its successor takes the first batches.
+/// </summary>
+public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership membership, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
@@ -209,6 +213,7 @@ public sealed class FleetFollowing(FleetFollower follower, IOptions<AllocatorOpt
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
+                if (!membership.Ready) continue;
                 try
                 {
                     await follower.FollowAsync();

@@ -75,6 +75,7 @@ public sealed class LeaderTerm(
 
             // Not before the first batch: callers have been waiting through the hand-over.
             var nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
+            var nextSnapshot = nextSuccessionCheck;
             var answered = false;
             var publishedShapes = "";
             var stats = new BatchStats();
@@ -90,7 +91,12 @@ public sealed class LeaderTerm(
                 {
                     nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
                     publishedShapes = await PublishIndexShapesAsync(db, fleet, publishedShapes);
-                    metrics.Leading(new LeaderSnapshot(epoch, await BacklogAsync(db), FleetTally.Of(fleet.Servers)));
+                    if (time.GetUtcNow() >= nextSnapshot)
+                    {
+                        // A pass over the whole fleet: every few seconds is enough for a gauge.
+                        nextSnapshot = time.GetUtcNow() + LeaderSnapshot.Interval;
+                        metrics.Leading(new LeaderSnapshot(epoch, await BacklogAsync(db), FleetTally.Of(fleet.Servers)));
+                    }
                     if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
                     {
                         // Between batches: nothing is in hand. The lease is released and announced next.

@@ -23,7 +23,7 @@ public sealed class RequestSubmitter(
 {
     private int _inFlight;
 
-    public async Task<Outcome> SubmitAsync(RequestKind kind, string requestId, string payload, DateTimeOffset deadline, CancellationToken cancellationToken)
+    public async Task<Outcome> SubmitAsync(RequestKind kind, string requestId, string payload, string traceParent, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // Inventory and allocation ids live apart: the same caller id used for both is two requests.
         var id = kind == RequestKind.Inventory ? "inventory:" + requestId : requestId;
@@ -42,7 +42,7 @@ public sealed class RequestSubmitter(
             // Stop waiting early enough to settle the call (one bounded script) and answer
             // before the caller's own deadline: it hears our answer, not its client's timeout.
             var settleBy = deadline - options.Value.AnswerMargin - options.Value.SettleTimeout;
-            var stored = await EnqueueAsync(db, kind, id, payload, deadline).WaitAsync(Remaining(settleBy), time);
+            var stored = await EnqueueAsync(db, kind, id, payload, traceParent, deadline).WaitAsync(Remaining(settleBy), time);
             return stored ?? await answer.WaitAsync(Remaining(settleBy), time, cancellationToken);
         }
         catch (TimeoutException)
@@ -63,7 +63,7 @@ public sealed class RequestSubmitter(
     }
 
     /// <summary>Queues the request and wakes the leader; returns the stored answer if the id already has one.</summary>
-    private async Task<Outcome?> EnqueueAsync(IDatabase db, RequestKind kind, string id, string payload, DateTimeOffset deadline)
+    private async Task<Outcome?> EnqueueAsync(IDatabase db, RequestKind kind, string id, string payload, string traceParent, DateTimeOffset deadline)
     {
         var queued = await scripts.Enqueue.RunAsync(db, [kind == RequestKind.Allocation ? keys.Requests : keys.Inventory, keys.Result(id)],
         [
@@ -71,7 +71,7 @@ public sealed class RequestSubmitter(
             EntryFields.Id, id,
             EntryFields.Replica, replica.Id,
             EntryFields.Deadline, deadline.ToUnixTimeMilliseconds(),
-            EntryFields.TraceParent, System.Diagnostics.Activity.Current?.Id ?? "",
+            EntryFields.TraceParent, traceParent,
             EntryFields.Request, payload,
         ]);
         var reply = (RedisResult[])queued!;

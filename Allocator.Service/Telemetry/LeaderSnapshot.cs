@@ -2,8 +2,11 @@ using Allocator.Service.Allocation;
 
 namespace Allocator.Service.Telemetry;
 
-/// <summary>What the leader reports about itself, its queue and its fleet, taken once per heartbeat.</summary>
-public sealed record LeaderSnapshot(long Epoch, IReadOnlyList<StreamBacklog> Streams, FleetTally Fleets);
+/// <summary>What the leader reports about itself, its queue and its fleet, taken every <see cref="Interval"/>.</summary>
+public sealed record LeaderSnapshot(long Epoch, IReadOnlyList<StreamBacklog> Streams, FleetTally Fleets)
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+}
 
 public sealed record StreamBacklog(string Stream, long Undelivered, long Pending);
 

@@ -12,7 +12,11 @@ public static class TelemetryServices
     private static readonly double[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
     private static readonly double[] GapBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30];
 
-    /// <summary>Prometheus metrics on the ops port; spans always made, exported by OTLP when an endpoint is set.</summary>
+    /// <summary>
+    /// Prometheus metrics on the ops port. Spans only when an OTLP endpoint is set: made but
+    /// never exported they cost the fronts CPU on every call (measured with scripts/bench.sh);
+    /// without them the caller's own trace parent still rides in the stream.
+    /// </summary>
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<AllocatorMetrics>();
@@ -24,13 +28,16 @@ public static class TelemetryServices
                 .AddView("allocator.allocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
                 .AddView("allocator.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = BatchBuckets })
                 .AddView("allocator.failover.gap", new ExplicitBucketHistogramConfiguration { Boundaries = GapBuckets })
-                .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(t =>
-            {
-                // ASP.NET Core's span carries the caller's traceparent; ours hang below it.
-                t.AddSource(AllocatorTracing.SourceName).AddAspNetCoreInstrumentation(a => a.Filter = c => c.Request.Path != "/metrics");
-                if (!string.IsNullOrEmpty(otlp)) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
-            });
+                .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0));
+        if (!string.IsNullOrEmpty(otlp))
+        {
+            // ASP.NET Core's span carries the caller's traceparent; ours hang below it.
+            services.AddOpenTelemetry().WithTracing(t => t
+                .AddSource(AllocatorTracing.SourceName)
+                .AddAspNetCoreInstrumentation(a => a.Filter = c => c.Request.Path != "/metrics")
+                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
+        }
+
         return services;
     }
 
