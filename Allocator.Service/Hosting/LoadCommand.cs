@@ -175,7 +175,7 @@ public static class LoadCommand
         var latencies = all.Where(c => !c.Lost).Select(c => Ms(c.Ended - c.Started)).Order().ToArray();
         var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed, out var gapEnded);
         // When it ended (local clock), to find it in the replicas' logs.
-        if (gapEnded > 0) Console.Error.WriteLine($"{scenario}: longest gap {gap:F0} ms, ended at {startedAt.AddMilliseconds(Ms(gapEnded)):HH:mm:ss.fff}");
+        if (gapEnded > 0 && o.Get("bench-design", "").Length == 0) Console.Error.WriteLine($"{scenario}: longest gap {gap:F0} ms, ended at {startedAt.AddMilliseconds(Ms(gapEnded)):HH:mm:ss.fff}");
         var lost = all.Count(c => c.Lost) + (sent - all.Count);
         var design = o.Get("bench-design", "");
         if (design.Length > 0 && redis is not null)
