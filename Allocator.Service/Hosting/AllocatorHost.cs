@@ -33,7 +33,7 @@ public static class AllocatorHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AllocatorOptions>, TimeProvider>(
             (kestrel, allocator, time) => Endpoints.Configure(kestrel, allocator.Value, time));
-        builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<AllocatorOptions>>(
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<AllocatorOptions>>(
             (host, allocator) => host.ShutdownTimeout = allocator.Value.ShutdownTimeout);
 
         builder.Services.AddHostedService<DrainDelay>();
