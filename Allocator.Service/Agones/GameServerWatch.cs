@@ -1,0 +1,125 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+
+namespace Allocator.Service.Agones;
+
+/// <summary>
+/// Lists and watches Agones GameServers in one namespace (or all), resuming from a given
+/// resourceVersion so that a new leader carries on where the last one stopped, without a
+/// relist. It relists only when there is nothing to resume from or the API server answers
+/// 410 Gone (history compacted). Watch timeouts and dropped streams resume from the last
+/// resourceVersion seen; bookmarks move it forward when nothing changes.
+/// </summary>
+public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan watchTimeout, TimeProvider time, ILogger log)
+{
+    private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(1);
+
+    /// <summary>Lists made by this watch (the first one included when it had nothing to resume from).</summary>
+    public int Relists { get; private set; }
+
+    public async IAsyncEnumerable<GameServerChange> RunAsync(string? resumeFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var resourceVersion = resumeFrom;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (string.IsNullOrEmpty(resourceVersion))
+            {
+                var snapshot = await ListAsync(cancellationToken);
+                Relists++;
+                KubernetesLog.Relisted(log, ns ?? "*", snapshot.Servers.Count, snapshot.ResourceVersion);
+                yield return snapshot;
+                resourceVersion = snapshot.ResourceVersion;
+            }
+
+            Exception? error = null;
+            await using (var events = Watch(resourceVersion, e => error ??= e, cancellationToken).GetAsyncEnumerator(cancellationToken))
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!await events.MoveNextAsync()) break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        error ??= e;
+                        break;
+                    }
+
+                    if (Read(events.Current.Type, (JsonElement)events.Current.Object) is not { } change) continue;
+                    resourceVersion = change.ResourceVersion.Length > 0 ? change.ResourceVersion : resourceVersion;
+                    yield return change;
+                }
+            }
+
+            if (IsGone(error))
+            {
+                KubernetesLog.Expired(log, ns ?? "*", resourceVersion ?? "");
+                resourceVersion = null;
+            }
+            else if (error is not null && !cancellationToken.IsCancellationRequested)
+            {
+                KubernetesLog.WatchFailed(log, ns ?? "*", error.Message);
+                await Task.Delay(RetryAfterError, time, cancellationToken);
+            }
+        }
+    }
+
+    private static GameServerChange? Read(WatchEventType type, JsonElement body)
+    {
+        switch (type)
+        {
+            case WatchEventType.Added or WatchEventType.Modified:
+                var (server, version) = AgonesGameServer.Read(body);
+                return new GameServerUpserted(server, version);
+            case WatchEventType.Deleted:
+                var (gone, at) = AgonesGameServer.Read(body);
+                return new GameServerDeleted(gone.Key, at);
+            case WatchEventType.Bookmark:
+                return new GameServerProgress(body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "");
+            default:
+                return null;
+        }
+    }
+
+    private async Task<GameServerSnapshot> ListAsync(CancellationToken cancellationToken)
+    {
+        var body = (JsonElement)(ns is null
+            ? await client.CustomObjects.ListClusterCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, AgonesGameServer.Plural, cancellationToken: cancellationToken)
+            : await client.CustomObjects.ListNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, cancellationToken: cancellationToken));
+        var servers = body.GetProperty("items").EnumerateArray().Select(item => AgonesGameServer.Read(item).Server).ToList();
+        return new GameServerSnapshot(servers, body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "");
+    }
+
+    private IAsyncEnumerable<(WatchEventType Type, object Object)> Watch(string? resourceVersion, Action<Exception> onError, CancellationToken cancellationToken)
+    {
+        var timeout = (int)watchTimeout.TotalSeconds;
+        return ns is null
+            ? client.CustomObjects.WatchListClusterCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, AgonesGameServer.Plural,
+                allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeout, onError: onError, cancellationToken: cancellationToken)
+            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural,
+                allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeout, onError: onError, cancellationToken: cancellationToken);
+    }
+
+    private static bool IsGone(Exception? error) => error switch
+    {
+        KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
+        HttpOperationException h => h.Response?.StatusCode == HttpStatusCode.Gone,
+        _ => false,
+    };
+}
+
+internal static partial class KubernetesLog
+{
+    [LoggerMessage(5001, LogLevel.Warning, "Relisted game servers in {Namespace}: {Count} at resourceVersion {ResourceVersion}")]
+    public static partial void Relisted(ILogger logger, string @namespace, int count, string resourceVersion);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Game server watch in {Namespace} expired at resourceVersion {ResourceVersion} (410 Gone); relisting")]
+    public static partial void Expired(ILogger logger, string @namespace, string resourceVersion);
+
+    [LoggerMessage(5003, LogLevel.Warning, "Game server watch in {Namespace} failed, resuming: {Reason}")]
+    public static partial void WatchFailed(ILogger logger, string @namespace, string reason);
+}
