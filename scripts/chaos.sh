@@ -64,6 +64,8 @@ start_redis() {
 start_replica() {
   local name=$1 version=$2; shift 2
   local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+  # A crash leaves a small dump and a crash report (managed stacks) for report_exit.
+  DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpName="$WORK/$name.%p.dmp" \
   dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
     --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
     --Allocator:KeyPrefix="$PREFIX" --Allocator:ReplicaId="$name" --Allocator:Version="$version" \
@@ -94,7 +96,17 @@ begin() {
   wait_epoch_above 0
 }
 
+# A replica that exited before we stopped it: show why (the logs go with the work folder).
+report_exit() {
+  echo "replica $1 exited on its own; the end of its log:" >&2
+  tail -40 "$WORK/$1.log" | sed 's/^/    /' >&2
+  for report in "$WORK/$1".*.crashreport.json; do
+    [ -f "$report" ] && { echo "  crash report $report:" >&2; head -c 4000 "$report" | sed 's/^/    /' >&2; echo >&2; }
+  done
+}
+
 end() {
+  for name in "${!PID[@]}"; do kill -0 "${PID[$name]}" 2>/dev/null || report_exit "$name"; done
   for name in "${!PID[@]}"; do kill -CONT "${PID[$name]}" 2>/dev/null; kill -TERM "${PID[$name]}" 2>/dev/null; done
   for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; unset "PID[$name]"; done
 }
@@ -143,7 +155,8 @@ scenario_2() {
       start_replica "${old%%-*}-v$round" "$version"; write_targets   # maxSurge 1: the new one first
       unset "PORT[$old]"; local pid=${PID[$old]}; unset "PID[$old]" "VERSION[$old]"; write_targets
       sleep 0.3                                                      # endpoints update before SIGTERM
-      kill -TERM "$pid"; wait "$pid" 2>/dev/null
+      kill -0 "$pid" 2>/dev/null || report_exit "$old"
+      kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     done
   done
   sleep 2
