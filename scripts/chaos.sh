@@ -118,6 +118,8 @@ load() {
     --fleet chaos --counter rooms --redis "127.0.0.1:$REDIS_PORT" --prefix "$PREFIX" --scenario "$name" "$@" \
     >"$WORK/row" 2>"$WORK/row.err" &
   LOAD=$!
+  # Failures are injected once the generator measures, not while it warms up.
+  for _ in $(seq 400); do grep -q "^load: measuring" "$WORK/row.err" 2>/dev/null && return 0; sleep 0.025; done
 }
 
 gap() { [ $SHORT = 1 ] || echo "--max-gap-ms $1"; }
@@ -168,7 +170,9 @@ scenario_3() {
   load "3. SIGSTOP the leader 2xTTL" $((TTL * 2 + 10)) "$RATE"
   sleep 2
   local l; l=$(leader)
+  echo "SIGSTOP $l (pid ${PID[$l]}, epoch $(epoch))" >&2
   kill -STOP "${PID[$l]}"; sleep $((TTL * 2)); kill -CONT "${PID[$l]}"
+  echo "SIGCONT $l; leader now $(leader), epoch $(epoch)" >&2
   finish; end
 }
 

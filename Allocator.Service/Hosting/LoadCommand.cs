@@ -65,6 +65,8 @@ public static class LoadCommand
         var commitsBefore = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq);
 
         var calls = new ConcurrentBag<Call>();
+        // The cue a harness waits for before it injects a failure (scripts/chaos.sh).
+        if (o.Get("bench-design", "").Length == 0) Console.Error.WriteLine("load: measuring");
         var clock = Stopwatch.StartNew();
         var startedAt = DateTime.Now;
         var sent = 0;
