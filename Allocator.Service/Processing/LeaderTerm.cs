@@ -95,7 +95,7 @@ public sealed class LeaderTerm(
                     {
                         // A pass over the whole fleet: every few seconds is enough for a gauge.
                         nextSnapshot = time.GetUtcNow() + LeaderSnapshot.Interval;
-                        metrics.Leading(new LeaderSnapshot(epoch, await BacklogAsync(db), FleetTally.Of(fleet.Servers)));
+                        metrics.Leading(new LeaderSnapshot(epoch, await StreamBacklog.ReadAsync(db, keys), FleetTally.Of(fleet.Servers)));
                     }
                     if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
                     {
@@ -155,22 +155,9 @@ public sealed class LeaderTerm(
     /// </summary>
     private TimeSpan OldestWait(IReadOnlyList<QueuedRequest> batch)
     {
-        var oldest = batch.Select(r => long.TryParse(r.StreamId.AsSpan(0, Math.Max(0, r.StreamId.IndexOf('-'))), out var ms) ? ms : long.MaxValue).Min();
-        var waited = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(oldest, time.GetUtcNow().ToUnixTimeMilliseconds()));
-        return waited;
-    }
-
-    /// <summary>Entries not yet read, and read but unanswered, per stream (XINFO GROUPS).</summary>
-    private async Task<IReadOnlyList<StreamBacklog>> BacklogAsync(IDatabase db)
-    {
-        var backlog = new List<StreamBacklog>(2);
-        foreach (var (name, key) in new[] { ("requests", keys.Requests), ("inventory", keys.Inventory) })
-        {
-            var group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup);
-            backlog.Add(new StreamBacklog(name, group.Lag ?? 0, group.PendingMessageCount));
-        }
-
-        return backlog;
+        var now = time.GetUtcNow();
+        var oldestMs = batch.Min(r => long.TryParse(r.StreamId.AsSpan(0, Math.Max(0, r.StreamId.IndexOf('-'))), out var ms) ? ms : long.MaxValue);
+        return oldestMs < now.ToUnixTimeMilliseconds() ? now - DateTimeOffset.FromUnixTimeMilliseconds(oldestMs) : TimeSpan.Zero;
     }
 
     /// <summary>

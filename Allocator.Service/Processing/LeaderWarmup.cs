@@ -94,6 +94,7 @@ public sealed class LeaderWarmup(
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
+        _ = await Telemetry.StreamBacklog.ReadAsync(db, keys); // the leader's gauge reading (read-only)
         // Taking over: the lease (on a scratch lock), then begin_term, which a lease that is not ours fences.
         await candidate.RehearseAsync($"{{{keys.Prefix}}}:warmup-lock:{replica.Id}");
         _ = await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
@@ -105,7 +106,6 @@ public sealed class LeaderWarmup(
         {
             await db.StreamCreateConsumerGroupAsync(scratch, KeyLayout.ProcessorGroup, "0-0", createStream: true);
             _ = await db.StreamAutoClaimAsync(scratch, KeyLayout.ProcessorGroup, replica.Id, 0, "0-0", 1);
-            _ = (await db.StreamGroupInfoAsync(scratch)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup).Lag;
         }
         finally
         {

@@ -1,4 +1,6 @@
 using Allocator.Service.Allocation;
+using Allocator.Service.Storage;
+using StackExchange.Redis;
 
 namespace Allocator.Service.Telemetry;
 
@@ -8,7 +10,21 @@ public sealed record LeaderSnapshot(long Epoch, IReadOnlyList<StreamBacklog> Str
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 }
 
-public sealed record StreamBacklog(string Stream, long Undelivered, long Pending);
+public sealed record StreamBacklog(string Stream, long Undelivered, long Pending)
+{
+    /// <summary>Entries not yet read, and read but unanswered, per request stream (XINFO GROUPS; read-only).</summary>
+    public static async Task<IReadOnlyList<StreamBacklog>> ReadAsync(IDatabase db, KeyLayout keys)
+    {
+        var backlog = new List<StreamBacklog>(2);
+        foreach (var (name, key) in new[] { ("requests", keys.Requests), ("inventory", keys.Inventory) })
+        {
+            var group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup);
+            backlog.Add(new StreamBacklog(name, group.Lag ?? 0, group.PendingMessageCount));
+        }
+
+        return backlog;
+    }
+}
 
 /// <summary>Game servers by fleet and state, and session usage by fleet and counter (lists count as counters).</summary>
 public sealed record FleetTally(IReadOnlyList<FleetStateCount> States, IReadOnlyList<FleetSessions> Sessions)
