@@ -52,7 +52,8 @@ public static class AgonesGameServer
             server.Lists[name] = new ListState { Capacity = Number(list, "capacity"), Values = [.. Items(list, "values").Select(v => v.GetString() ?? "")] };
         }
 
-        return (server, Text(metadata, "resourceVersion"));
+        server.ResourceVersion = Text(metadata, "resourceVersion");
+        return (server, server.ResourceVersion);
     }
 
     private static string Text(JsonElement parent, string name) =>

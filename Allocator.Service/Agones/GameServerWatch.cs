@@ -122,4 +122,25 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(5003, LogLevel.Warning, "Game server watch in {Namespace} failed, resuming: {Reason}")]
     public static partial void WatchFailed(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(5004, LogLevel.Information, "Game server {Key} is gone or no longer allocatable before its allocation was written back; {Requests} request(s) will be decided again")]
+    public static partial void Gone(ILogger logger, string key, int requests);
+
+    [LoggerMessage(5005, LogLevel.Warning, "Write-back of {Key} failed, retrying: {Reason}")]
+    public static partial void WriteBackFailed(ILogger logger, string key, string reason);
+
+    [LoggerMessage(5006, LogLevel.Warning, "Write-back stopped: the lease of epoch {Epoch} is no longer ours; the next leader carries on from the outbox")]
+    public static partial void WriteBackFenced(ILogger logger, long epoch);
+
+    [LoggerMessage(5007, LogLevel.Warning, "{Count} allocation(s) reached Kubernetes after their caller's deadline; those game servers stay Allocated without that caller")]
+    public static partial void LateAnswers(ILogger logger, long count);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Write-back stopped: {Reason}")]
+    public static partial void WriteBackStopped(ILogger logger, string reason);
+
+    [LoggerMessage(5009, LogLevel.Information, "Kubernetes mode: {Scopes} watch(es), resuming from {Resumed} stored resourceVersion(s); {Pending} outbox entr(ies) to write back, {Held} answer(s) waiting")]
+    public static partial void Resuming(ILogger logger, int scopes, int resumed, int pending, int held);
+
+    [LoggerMessage(5010, LogLevel.Warning, "Could not set the pod-deletion-cost of {Pod}: {Reason}")]
+    public static partial void PodCostFailed(ILogger logger, string pod, string reason);
 }

@@ -12,14 +12,17 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
     /// <summary>
     /// Allocates and returns the server as it is after the allocation. The instance is the
     /// fleet's own: read it before the next change (the next decision may change it).
+    /// <paramref name="keepBefore"/> also returns a copy of the server as it was (Kubernetes
+    /// mode writes back the difference).
     /// </summary>
-    public AllocationDecision Allocate(AllocationSpec spec, DateTimeOffset now)
+    public AllocationDecision Allocate(AllocationSpec spec, DateTimeOffset now, bool keepBefore = false)
     {
         var chosen = Find(spec);
         if (chosen is null) return AllocationDecision.NoMatch;
 
+        var before = keepBefore ? chosen.Clone() : null;
         fleet.Edit(chosen, server => AllocationActions.Apply(spec, server, now));
-        return new AllocationDecision(chosen);
+        return new AllocationDecision(chosen, before);
     }
 
     /// <summary>
@@ -105,8 +108,8 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
     }
 }
 
-/// <summary>The allocated game server as it is after the allocation, or null when nothing matched.</summary>
-public sealed record AllocationDecision(GameServer? Server)
+/// <summary>The allocated game server as it is after the allocation (and, when asked, before it), or null when nothing matched.</summary>
+public sealed record AllocationDecision(GameServer? Server, GameServer? Before = null)
 {
     public static readonly AllocationDecision NoMatch = new((GameServer?)null);
 }

@@ -19,6 +19,16 @@ public sealed class GameServer
     public string NodeName { get; set; } = "";
     /// <summary>Bumped on every change the leader commits; lets readers tell versions apart.</summary>
     public long Version { get; set; }
+    /// <summary>Kubernetes mode: the resourceVersion of the GameServer last observed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ResourceVersion { get; set; }
+    /// <summary>
+    /// Kubernetes mode: what committed allocations changed that Kubernetes has not shown back
+    /// yet, oldest first. The state above already includes them; an observed GameServer gets
+    /// them applied again until it carries their outbox id (so the hash never under-counts).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public List<PendingWrite>? Pending { get; set; }
 
     /// <summary>The hash field: <c>namespace/name</c>.</summary>
     public string Key => KeyOf(Namespace, Name);
@@ -41,6 +51,8 @@ public sealed class GameServer
         Ports = [.. Ports],
         NodeName = NodeName,
         Version = Version,
+        ResourceVersion = ResourceVersion,
+        Pending = Pending?.Select(p => p with { Delta = p.Delta.Clone() }).ToList(),
     };
 }
 

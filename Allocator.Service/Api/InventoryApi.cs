@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Allocator.Service.Api;
 
 /// <summary>
-/// Stand-alone inventory API. Changes are queued like allocations and applied by the leader,
+/// Stand-alone inventory API (refused in Kubernetes mode). Changes are queued like allocations and applied by the leader,
 /// so a call returns once its change is committed. Callers need the inventory token
 /// (<see cref="InventoryAccess"/>), checked before anything else.
 /// </summary>
@@ -52,6 +52,13 @@ public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess acc
 
     private async Task<Outcome> SubmitAsync(InventoryChange change, ServerCallContext context)
     {
+        // In Kubernetes mode Agones owns the game servers: a second writer would fight the watch.
+        if (options.Value.Inventory.IsKubernetes)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                "the inventory API is for stand-alone mode; in Kubernetes mode game servers come from Agones GameServers (change them there, e.g. with the Agones SDK)"));
+        }
+
         var outcome = await submitter.SubmitAsync(
             RequestKind.Inventory,
             CallSettings.RequestId(context),

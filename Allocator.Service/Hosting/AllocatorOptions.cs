@@ -89,6 +89,7 @@ public sealed class AllocatorOptions
     /// <summary>How long acknowledged entries stay in the streams for inspection.</summary>
     public TimeSpan RequestHistory { get; set; } = TimeSpan.FromSeconds(60);
     public InventoryOptions Inventory { get; set; } = new();
+    public KubernetesOptions Kubernetes { get; set; } = new();
 
     /// <summary>Every problem at once, each naming the setting to fix.</summary>
     public IEnumerable<string> Problems()
@@ -120,6 +121,7 @@ public sealed class AllocatorOptions
         if (ErrorResultTtl < TimeSpan.FromSeconds(1) || ErrorResultTtl > ResultTtl) yield return "Allocator:ErrorResultTtl must be between 1s and Allocator:ResultTtl.";
         if (RequestHistory < TimeSpan.Zero || RequestHistory > TimeSpan.FromDays(1)) yield return "Allocator:RequestHistory must be between 0 and 1 day.";
         foreach (var problem in Inventory.Problems()) yield return problem;
+        if (Inventory.IsKubernetes) foreach (var problem in Kubernetes.Problems()) yield return problem;
     }
 }
 
@@ -165,8 +167,13 @@ public sealed class InventoryOptions
     public string DemoFleet { get; set; } = "";
     /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>
     public string SeedFile { get; set; } = "";
-    /// <summary>Where game servers come from: <c>standalone</c> (the inventory API and seeds). Kubernetes mode is not built yet.</summary>
+    /// <summary>
+    /// Where game servers come from: <c>standalone</c> (the inventory API and seeds) or
+    /// <c>kubernetes</c> (the leader watches Agones GameServers and writes allocations back).
+    /// </summary>
     public string Source { get; set; } = "standalone";
+
+    public bool IsKubernetes => Source == "kubernetes";
     /// <summary>File holding the bearer token the inventory API requires (empty: open in plaintext mode, off over TLS).</summary>
     public string TokenFile { get; set; } = "";
 
@@ -187,7 +194,51 @@ public sealed class InventoryOptions
         }
 
         if (problem is not null) yield return problem;
-        if (Source != "standalone") yield return $"Allocator:Inventory:Source: '{Source}' is not available in this version; only 'standalone' is (Kubernetes mode is planned).";
+        if (Source is not ("standalone" or "kubernetes")) yield return $"Allocator:Inventory:Source: '{Source}' is not a source; use 'standalone' or 'kubernetes'.";
+        if (IsKubernetes && (DemoFleet.Length > 0 || SeedFile.Length > 0)) yield return "Allocator:Inventory:DemoFleet / SeedFile: seeds are for stand-alone mode; in Kubernetes mode game servers come from Agones.";
         if (TokenFile.Length > 0 && !File.Exists(TokenFile)) yield return $"Allocator:Inventory:TokenFile: {TokenFile} does not exist.";
+    }
+}
+
+/// <summary>Kubernetes mode (Inventory:Source=kubernetes).</summary>
+public sealed class KubernetesOptions
+{
+    /// <summary>API server URL; empty: the in-cluster service account, else the local kubeconfig.</summary>
+    public string Host { get; set; } = "";
+    /// <summary>Comma-separated namespaces whose GameServers are watched; empty: all namespaces.</summary>
+    public string Namespaces { get; set; } = "";
+    /// <summary>
+    /// Answer a session on an already Allocated server right after the Redis commit, before
+    /// Kubernetes has it. Off: every answer waits for Kubernetes. A Ready server's move to
+    /// Allocated always waits.
+    /// </summary>
+    public bool WriteBehind { get; set; } = true;
+    /// <summary>GameServer patches in flight at once.</summary>
+    public int WriteBackConcurrency { get; set; } = 16;
+    /// <summary>Outbox entries (batches) written back per pass; their changes are coalesced per game server.</summary>
+    public int WriteBackBatch { get; set; } = 256;
+    /// <summary>Server-side timeout of one watch request; the watch then resumes from where it was.</summary>
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary><c>controller.kubernetes.io/pod-deletion-cost</c> the leader puts on its own pod (POD_NAME, POD_NAMESPACE) so a scale-down removes it last.</summary>
+    public int LeaderPodDeletionCost { get; set; } = 10_000;
+
+    /// <summary>The watch scopes: namespace names, or a single null for all namespaces.</summary>
+    public IReadOnlyList<string?> Scopes()
+    {
+        var names = Namespaces.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        return names.Count == 0 ? [null] : [.. names];
+    }
+
+    public IEnumerable<string> Problems()
+    {
+        if (Host.Length > 0 && !Uri.TryCreate(Host, UriKind.Absolute, out _)) yield return $"Allocator:Kubernetes:Host: '{Host}' is not an absolute URL.";
+        foreach (var ns in Scopes().OfType<string>().Where(n => !Api.Names.IsDnsLabel(n)))
+        {
+            yield return $"Allocator:Kubernetes:Namespaces: '{ns}' is not a namespace name.";
+        }
+
+        if (WriteBackConcurrency is < 1 or > 256) yield return "Allocator:Kubernetes:WriteBackConcurrency: must be 1..256.";
+        if (WriteBackBatch is < 1 or > 10_000) yield return "Allocator:Kubernetes:WriteBackBatch: must be 1..10000.";
+        if (WatchTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:Kubernetes:WatchTimeout: must be at least 1 s.";
     }
 }

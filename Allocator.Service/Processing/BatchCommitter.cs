@@ -18,7 +18,7 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
     public async Task<CommitResult> CommitAsync(IDatabase db, Lease lease, DecidedBatch batch)
     {
         var fresh = batch.Answers.Where(a => !a.AlreadyStored).ToList();
-        var keyList = new List<RedisKey>(7 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq };
+        var keyList = new List<RedisKey>(9 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq, keys.Outbox, keys.WatchPositions };
         keyList.AddRange(fresh.Select(a => keys.Result(a.Request.RequestId)));
 
         var args = new List<RedisValue>(16 + batch.Changed.Count * 2 + batch.Answers.Count * 4)
@@ -38,20 +38,31 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
 
         args.Add(batch.Removed.Count);
         args.AddRange(batch.Removed.Select(k => (RedisValue)k));
+        args.Add(batch.Outbox?.Id ?? "");
+        args.Add(batch.Outbox?.AtUnixMs ?? 0);
+        args.Add(batch.Outbox?.ChangesJson ?? "");
+        args.Add(batch.WatchPositions.Count);
+        foreach (var (scope, resourceVersion) in batch.WatchPositions)
+        {
+            args.Add(scope);
+            args.Add(resourceVersion);
+        }
+
         foreach (var answer in fresh)
         {
-            args.Add(Outcomes.ToJson(answer.Outcome));
+            // A held answer is stored by the write-back once Kubernetes has the allocation.
+            args.Add(answer.Held ? "" : Outcomes.ToJson(answer.Outcome));
             // An allocation's answer is kept for idempotent retries; an error (no effect) only
             // long enough to fence late commits and re-answer lost replies.
             var ttl = answer.Outcome.Code == 0 ? options.Value.ResultTtl : options.Value.ErrorResultTtl;
-            args.Add((long)ttl.TotalMilliseconds);
+            args.Add(answer.Held ? -1 : (long)ttl.TotalMilliseconds);
         }
 
         AddAcks(args, batch, RequestKind.Allocation);
         AddAcks(args, batch, RequestKind.Inventory);
 
         var replies = batch.Answers
-            .Where(a => a.Request.Replica.Length > 0)
+            .Where(a => a.Request.Replica.Length > 0 && !a.Held)
             .GroupBy(a => a.Request.Replica)
             .ToList();
         args.Add(replies.Count);

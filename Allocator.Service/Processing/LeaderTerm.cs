@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
 using Allocator.Service.Hosting;
 using Allocator.Service.Inventory;
@@ -25,6 +26,7 @@ public sealed class LeaderTerm(
     WakeSignal wake,
     BatchCommitter committer,
     FleetFollower follower,
+    KubernetesMode kubernetes,
     AllocatorMetrics metrics,
     IOptions<AllocatorOptions> options,
     TimeProvider time,
@@ -46,16 +48,18 @@ public sealed class LeaderTerm(
 
         lease.Epoch = epoch;
         metrics.TermBegan();
+        KubernetesTerm? k8s = null;
         try
         {
             var (fleet, warm, loadMs) = await follower.TakeAsync();
+            k8s = await kubernetes.BeginAsync(db, lease, epoch);
             var seed = options.Value.Inventory;
             var fingerprint = FleetSeed.Fingerprint(seed.DemoFleet, seed.SeedFile);
             var seedPending = (string?)begun[1] != fingerprint;
             var seeded = seedPending ? FleetSeed.AddMissing(fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile)) : 0;
             ProcessingLog.TermStarted(log, replica.Id, epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, seeded, started.ElapsedMilliseconds);
 
-            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()), options.Value.AnswerMargin + options.Value.SettleTimeout);
+            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()), options.Value.AnswerMargin + options.Value.SettleTimeout, k8s?.Ledger);
             var reader = new BatchReader(keys, scripts, replica);
 
             if (seedPending)
@@ -72,6 +76,8 @@ public sealed class LeaderTerm(
                 fleet.Accept();
                 await db.StringSetAsync(keys.Seed, fingerprint);
             }
+
+            if (k8s is not null) await k8s.ListedAsync(stopping);
 
             // Not before the first batch: callers have been waiting through the hand-over.
             var nextSuccessionCheck = time.GetUtcNow() + options.Value.HeartbeatInterval;
@@ -116,7 +122,7 @@ public sealed class LeaderTerm(
                 }
 
                 var readTicks = Stopwatch.GetTimestamp() - batchStarted;
-                var committed = await DecideAndCommitAsync(db, lease, reader, decider, fleet, batch, stats, readTicks);
+                var committed = await DecideAndCommitAsync(db, lease, reader, decider, fleet, batch, stats, readTicks, k8s);
                 stats.ReportEvery(TimeSpan.FromSeconds(10), log, epoch);
                 if (committed is null)
                 {
@@ -144,6 +150,7 @@ public sealed class LeaderTerm(
         }
         finally
         {
+            if (k8s is not null) await k8s.DisposeAsync();
             metrics.SteppedDown();
             follower.Release();
         }
@@ -163,17 +170,23 @@ public sealed class LeaderTerm(
     /// <summary>
     /// Decides and commits one batch; null when there was nothing to commit. A conflict (a
     /// front stored a final answer at its deadline while the batch was being decided) undoes
-    /// the batch in memory and decides it again, now seeing those answers.
+    /// the batch in memory and decides it again, now seeing those answers. In Kubernetes mode
+    /// what the watches reported since the last batch goes first, into the same commit as the
+    /// resourceVersions it brings the hash to (after the batch was read: a request the
+    /// write-back queued again never meets the server it found gone).
     /// </summary>
-    private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks)
+    private async Task<CommitResult?> DecideAndCommitAsync(IDatabase db, Lease lease, BatchReader reader, BatchDecider decider, Fleet fleet, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks, KubernetesTerm? k8s)
     {
+        var observed = k8s?.Drain() ?? [];
         while (true)
         {
+            var positions = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (observed.Count > 0) KubernetesInventory.Apply(fleet, observed, positions);
             var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
             var t1 = Stopwatch.GetTimestamp();
             using var span = AllocatorTracing.StartBatch(batch, lease.Epoch);
-            var decided = decider.Decide(batch, stored, time.GetUtcNow());
+            var decided = decider.Decide(batch, stored, time.GetUtcNow()) with { WatchPositions = positions };
             if (decided.IsEmpty) return null;
 
             var t2 = Stopwatch.GetTimestamp();
@@ -183,6 +196,7 @@ public sealed class LeaderTerm(
             if (result.Status == CommitStatus.Committed)
             {
                 fleet.Accept();
+                k8s?.Committed(decided);
                 return result;
             }
 

@@ -9,6 +9,7 @@ public static class ProcessingServices
     {
         services.TryAddSingleton<BatchCommitter>();
         services.TryAddSingleton<LeaderTerm>();
+        services.TryAddSingleton<Agones.KubernetesMode>();
         services.TryAddSingleton<FleetFollower>();
         services.AddHostedService<FleetFollowing>();
         services.AddHostedService<LeaderWarmup>();

@@ -20,7 +20,10 @@ public sealed class KeyLayout(string prefix)
     public RedisKey LeaderInfo => Tag + "leader-info";
     public RedisKey Epoch => Tag + "epoch";
     public RedisKey Members => Tag + "members";
+    /// <summary>Kubernetes mode: committed allocations still to be written back (entry id epoch-sequence).</summary>
     public RedisKey Outbox => Tag + "outbox";
+    /// <summary>Kubernetes mode: watch scope (namespace, or * for all) -> resourceVersion the hash reflects.</summary>
+    public RedisKey WatchPositions => Tag + "watch";
     /// <summary>Change log of the occupancy hash: one entry per commit naming the servers it wrote.</summary>
     public RedisKey Changes => Tag + "changes";
     /// <summary>Sequence number of the last change-log entry (a follower detects gaps with it).</summary>

@@ -39,4 +39,5 @@ public sealed class Scripts
     public RedisScript Commit { get; } = RedisScript.Load("commit");
     public RedisScript BeginTerm { get; } = RedisScript.Load("begin_term");
     public RedisScript Settle { get; } = RedisScript.Load("settle");
+    public RedisScript WriteBack { get; } = RedisScript.Load("write_back");
 }

@@ -17,6 +17,9 @@ public sealed class AllocatorMetrics
     private readonly Histogram<long> _batchSize;
     private readonly Counter<long> _leaderChanges;
     private readonly Histogram<double> _failoverGap;
+    private readonly Counter<long> _relists;
+    private readonly Counter<long> _writeBacks;
+    private readonly Histogram<double> _writeBackLag;
     private volatile LeaderSnapshot? _leader;
 
     public AllocatorMetrics(IMeterFactory meters)
@@ -28,6 +31,9 @@ public sealed class AllocatorMetrics
         _batchSize = meter.CreateHistogram<long>("allocator.batch.size", null, "Requests per leader batch.");
         _leaderChanges = meter.CreateCounter<long>("allocator.leader.changes", null, "Leadership terms this replica began.");
         _failoverGap = meter.CreateHistogram<double>("allocator.failover.gap", "s", "At the start of a term: how long the oldest waiting request had waited for a leader.");
+        _relists = meter.CreateCounter<long>("allocator.relists", null, "Kubernetes mode: full lists of GameServers (first start without a stored resourceVersion, or 410 Gone); a leader change makes none.");
+        _writeBacks = meter.CreateCounter<long>("allocator.writebacks", null, "Kubernetes mode: game server write-backs, by result (applied, already_applied, conflict, gone, error).");
+        _writeBackLag = meter.CreateHistogram<double>("allocator.writeback.lag", "s", "Kubernetes mode: from the commit of an allocation to Kubernetes accepting it (per outbox entry).");
         meter.CreateObservableGauge("allocator.leader", () => _leader is null ? 0 : 1, null, "1 while this replica leads.");
         meter.CreateObservableGauge("allocator.epoch", () => _leader is { } l ? [new Measurement<long>(l.Epoch)] : Array.Empty<Measurement<long>>(), null, "Leadership term of the current leader (reported by the leader).");
         meter.CreateObservableGauge("allocator.queue.depth", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream)))), null, "Stream entries not yet read by the leader.");
@@ -49,6 +55,12 @@ public sealed class AllocatorMetrics
     public void Batch(int size) => _batchSize.Record(size);
 
     public void TermBegan() => _leaderChanges.Add(1);
+
+    public void Relisted() => _relists.Add(1);
+
+    public void WriteBack(string result) => _writeBacks.Add(1, Tag("result", result));
+
+    public void WriteBackLag(double seconds) => _writeBackLag.Record(seconds);
 
     public void FailoverGap(double seconds) => _failoverGap.Record(seconds);
 

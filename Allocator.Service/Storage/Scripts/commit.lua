@@ -10,7 +10,9 @@
 -- KEYS[5] inventory stream
 -- KEYS[6] change log stream
 -- KEYS[7] change log sequence counter
--- KEYS[8..] result keys, one per newly decided request
+-- KEYS[8] outbox stream (Kubernetes write-back)
+-- KEYS[9] watch positions hash (Kubernetes watch scope -> resourceVersion)
+-- KEYS[10..] result keys, one per newly decided request
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] consumer group
@@ -18,12 +20,15 @@
 -- ARGV[5] change log length to keep (entries, approximate)
 -- ARGV[6] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
--- then one (outcome json, ttl ms) pair per result key (KEYS[8..])
+-- then the outbox entry: id ('' for none), time (ms), changes json
+-- then p watch positions, then p (scope, resourceVersion) pairs
+-- then one (outcome json, ttl ms) pair per result key (KEYS[10..]); ttl -1: the answer is
+-- held for the write-back, so the key is only checked, not written
 -- then r acked request-stream ids, then r ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
 -- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
--- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[8..]) already
+-- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[10..]) already
 -- exist (a front gave up on that request at its deadline). Nothing is written unless 'ok'.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
@@ -37,9 +42,9 @@ for k = 4, 5 do
 end
 
 local conflicts = {}
-for k = 8, #KEYS do
+for k = 10, #KEYS do
   if redis.call('EXISTS', KEYS[k]) == 1 then
-    conflicts[#conflicts + 1] = k - 7
+    conflicts[#conflicts + 1] = k - 9
   end
 end
 if #conflicts > 0 then
@@ -70,8 +75,21 @@ if #written > 0 then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'seq', seq, 'epoch', ARGV[2], 'keys', table.concat(written, '\n'))
 end
 
-for k = 8, #KEYS do
-  redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
+if ARGV[at] ~= '' then
+  redis.call('XADD', KEYS[8], ARGV[at], 'at', ARGV[at + 1], 'changes', ARGV[at + 2])
+end
+at = at + 3
+
+n = tonumber(ARGV[at]); at = at + 1
+for _ = 1, n do
+  redis.call('HSET', KEYS[9], ARGV[at], ARGV[at + 1])
+  at = at + 2
+end
+
+for k = 10, #KEYS do
+  if ARGV[at + 1] ~= '-1' then
+    redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
+  end
   at = at + 2
 end
 

@@ -1,0 +1,131 @@
+using System.Threading.Channels;
+using Allocator.Service.Allocation;
+using Allocator.Service.Queue;
+using Allocator.Service.Telemetry;
+using k8s;
+
+namespace Allocator.Service.Agones;
+
+/// <summary>
+/// Kubernetes mode, one leadership term: a GameServer watch per scope (a namespace, or all),
+/// each resuming from the resourceVersion the hash was last committed at, feeding one queue the
+/// batch loop drains between batches. The write-back adds what it finds gone to the same queue.
+/// Nothing here touches the fleet except <see cref="Apply"/>, on the batch loop.
+/// </summary>
+public sealed class KubernetesInventory : IAsyncDisposable
+{
+    /// <summary>The watch-positions field of the all-namespaces scope.</summary>
+    public const string AllNamespaces = "*";
+
+    private readonly Channel<InventoryEvent> _events = Channel.CreateUnbounded<InventoryEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _watches = [];
+    private readonly List<Task> _listed = [];
+    private readonly WakeSignal _wake;
+
+    private KubernetesInventory(WakeSignal wake) => _wake = wake;
+
+    /// <param name="positions">Scope -> resourceVersion the hash reflects; a scope without one is listed first.</param>
+    public static KubernetesInventory Start(IKubernetes client, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
+        TimeSpan watchTimeout, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
+    {
+        var inventory = new KubernetesInventory(wake);
+        foreach (var ns in scopes)
+        {
+            var scope = ns ?? AllNamespaces;
+            var watch = new GameServerWatch(client, ns, watchTimeout, time, log);
+            var resumeFrom = positions.GetValueOrDefault(scope);
+            var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (resumeFrom is not null) listed.SetResult();
+            inventory._listed.Add(listed.Task);
+            inventory._watches.Add(inventory.PumpAsync(watch, scope, resumeFrom, listed, metrics, time, log));
+        }
+
+        return inventory;
+    }
+
+    /// <summary>The write-back found a game server gone or no longer allocatable (observed: as it is now, null when deleted).</summary>
+    public void Vanished(string key, GameServer? observed)
+    {
+        _events.Writer.TryWrite(new InventoryEvent(null, null, key, observed));
+        _wake.Set();
+    }
+
+    /// <summary>What arrived since the last call; apply it with <see cref="Apply"/>.</summary>
+    public IReadOnlyList<InventoryEvent> Drain()
+    {
+        List<InventoryEvent>? drained = null;
+        while (_events.Reader.TryRead(out var e)) (drained ??= []).Add(e);
+        return drained ?? (IReadOnlyList<InventoryEvent>)[];
+    }
+
+    /// <summary>
+    /// Applies drained events to the fleet (recorded changes) and adds each scope's newest
+    /// resourceVersion to <paramref name="positions"/>, to be committed with those changes.
+    /// </summary>
+    public static void Apply(Fleet fleet, IReadOnlyList<InventoryEvent> events, Dictionary<string, string> positions)
+    {
+        foreach (var e in events)
+        {
+            if (e.Change is { } change)
+            {
+                WatchedFleet.Apply(fleet, change, e.Scope == AllNamespaces ? null : e.Scope);
+                if (change.ResourceVersion.Length > 0) positions[e.Scope!] = change.ResourceVersion;
+            }
+            else
+            {
+                WatchedFleet.Abandon(fleet, e.VanishedKey!, e.Observed);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when every scope that had nothing to resume from has delivered its first list,
+    /// so a first leader does not answer "no game server" from an empty fleet.
+    /// </summary>
+    public Task ListedAsync(CancellationToken cancellationToken) => Task.WhenAll(_listed).WaitAsync(cancellationToken);
+
+    private async Task PumpAsync(GameServerWatch watch, string scope, string? resumeFrom, TaskCompletionSource listed, AllocatorMetrics metrics, TimeProvider time, ILogger log)
+    {
+        await Task.Yield();
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in watch.RunAsync(resumeFrom, _stop.Token))
+                {
+                    if (change is GameServerSnapshot) metrics.Relisted();
+                    if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
+                    _events.Writer.TryWrite(new InventoryEvent(scope, change, null, null));
+                    if (change is GameServerSnapshot) listed.TrySetResult();
+                    _wake.Set();
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                // A list the API server did not answer: try again, from where the watch was.
+                KubernetesLog.WatchFailed(log, scope, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_watches);
+        _stop.Dispose();
+    }
+}
+
+/// <summary>A watch change of a scope, or a game server the write-back found gone.</summary>
+public sealed record InventoryEvent(string? Scope, GameServerChange? Change, string? VanishedKey, GameServer? Observed);

@@ -1,0 +1,92 @@
+using Allocator.Service.Hosting;
+using Allocator.Service.Leadership;
+using Allocator.Service.Queue;
+using Allocator.Service.Storage;
+using Allocator.Service.Telemetry;
+using k8s;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Agones;
+
+/// <summary>
+/// Starts the Kubernetes side of a leadership term when Inventory:Source is <c>kubernetes</c>:
+/// the GameServer watches (resumed from the resourceVersions stored in Redis), the write-back of
+/// the outbox, and the leader's pod-deletion-cost. Only the leader talks to the API server.
+/// </summary>
+public sealed class KubernetesMode(
+    KeyLayout keys,
+    Scripts scripts,
+    WakeSignal wake,
+    AllocatorMetrics metrics,
+    IOptions<AllocatorOptions> options,
+    TimeProvider time,
+    ILoggerFactory logs)
+{
+    private readonly Lazy<IKubernetes> _client = new(() => new Kubernetes(Configuration(options.Value.Kubernetes)));
+
+    public bool Enabled => options.Value.Inventory.IsKubernetes;
+
+    /// <summary>Null in stand-alone mode.</summary>
+    public async Task<KubernetesTerm?> BeginAsync(IDatabase db, Lease lease, long epoch)
+    {
+        if (!Enabled) return null;
+        var settings = options.Value.Kubernetes;
+        var log = logs.CreateLogger("Allocator.Service.Agones.Kubernetes");
+        var positions = (await db.HashGetAllAsync(keys.WatchPositions)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        var scopes = settings.Scopes();
+        var ledger = new WriteBackLedger(epoch, settings.WriteBehind);
+        var inventory = KubernetesInventory.Start(_client.Value, scopes, positions, settings.WatchTimeout, wake, metrics, time, log);
+        var writeBack = new WriteBack(_client.Value, db, keys, scripts, lease, ledger, inventory, metrics, options.Value, time, log);
+        var held = await writeBack.HeldRequestsAsync();
+        ledger.Hold(held);
+        KubernetesLog.Resuming(log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
+            (int)await db.StreamLengthAsync(keys.Outbox), held.Count);
+        return new KubernetesTerm(ledger, inventory, writeBack, LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, log));
+    }
+
+    private static KubernetesClientConfiguration Configuration(KubernetesOptions settings) =>
+        settings.Host.Length > 0 ? new KubernetesClientConfiguration { Host = settings.Host }
+        : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+        : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+}
+
+/// <summary>The Kubernetes side of one leadership term; disposing it ends the watches and the write-back.</summary>
+public sealed class KubernetesTerm : IAsyncDisposable
+{
+    private readonly KubernetesInventory _inventory;
+    private readonly WriteBack _writeBack;
+    private readonly LeaderPodCost _podCost;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writing;
+
+    public KubernetesTerm(WriteBackLedger ledger, KubernetesInventory inventory, WriteBack writeBack, LeaderPodCost podCost)
+    {
+        Ledger = ledger;
+        (_inventory, _writeBack, _podCost) = (inventory, writeBack, podCost);
+        _writing = Task.Run(() => writeBack.RunAsync(_stop.Token));
+        _ = podCost.MarkAsync(CancellationToken.None);
+    }
+
+    public WriteBackLedger Ledger { get; }
+
+    public Task ListedAsync(CancellationToken cancellationToken) => _inventory.ListedAsync(cancellationToken);
+
+    public IReadOnlyList<InventoryEvent> Drain() => _inventory.Drain();
+
+    /// <summary>A batch was committed: its outbox entry is now the write-back's to apply.</summary>
+    public void Committed(Processing.DecidedBatch batch)
+    {
+        Ledger.Committed(batch.Outbox);
+        if (batch.Outbox is not null) _writeBack.Signal();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _writing;
+        await _inventory.DisposeAsync();
+        // Not awaited: on a hand-over the process is about to exit and the successor marks its own pod.
+        _ = _podCost.ClearAsync(CancellationToken.None);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Allocator.Service.Allocation;
+
+namespace Allocator.Service.Agones;
+
+/// <summary>
+/// One committed batch's write-back, an entry of <c>{prefix}:outbox</c>: per game server the
+/// coalesced change, and the answers held until Kubernetes has it (a Ready server being
+/// allocated, or every allocation when write-behind is off).
+/// </summary>
+public sealed record OutboxEntry(string Id, long AtUnixMs, List<OutboxChange> Changes)
+{
+    public const string AtField = "at";
+    public const string ChangesField = "changes";
+
+    public string ChangesJson => JsonSerializer.Serialize(Changes, OutboxJsonContext.Default.ListOutboxChange);
+
+    public static OutboxEntry Read(string id, long atUnixMs, string changesJson) =>
+        new(id, atUnixMs, JsonSerializer.Deserialize(changesJson, OutboxJsonContext.Default.ListOutboxChange) ?? []);
+}
+
+public sealed record OutboxChange(string Key, ServerDelta Delta, List<HeldAnswer> Holds);
+
+/// <summary>
+/// An answer waiting for Kubernetes, with the request it answers: when its game server is gone
+/// before the write-back, the request is queued again (same id, same caller) and decided anew.
+/// </summary>
+public sealed record HeldAnswer(string RequestId, string Replica, long Deadline, string TraceParent, string Request, string Outcome);
+
+/// <summary>
+/// Outbox entry ids are <c>epoch-sequence</c>, chosen by the leader (a valid, ever-growing stream
+/// id: epochs only grow), so a game server's pending changes and the annotation Kubernetes
+/// keeps of the last one applied compare in commit order.
+/// </summary>
+public static class OutboxId
+{
+    /// <summary>The annotation on a GameServer naming the last outbox entry applied to it.</summary>
+    public const string Annotation = "allocator.dev/outbox-id";
+
+    public static string Of(long epoch, long sequence) => $"{epoch}-{sequence}";
+
+    /// <summary>Orders two ids; a missing or unreadable id is older than any.</summary>
+    public static int Compare(string? a, string? b) => Parse(a).CompareTo(Parse(b));
+
+    private static (long, long) Parse(string? id)
+    {
+        var dash = id?.IndexOf('-') ?? -1;
+        return dash > 0 && long.TryParse(id.AsSpan(0, dash), out var epoch) && long.TryParse(id.AsSpan(dash + 1), out var seq) ? (epoch, seq) : (-1, -1);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(List<OutboxChange>))]
+internal sealed partial class OutboxJsonContext : JsonSerializerContext;

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using Allocator.Queue.V1;
+using Allocator.Service.Allocation;
+using Allocator.Service.Queue;
+
+namespace Allocator.Service.Agones;
+
+/// <summary>
+/// Kubernetes mode, one leadership term: records what each allocation of a batch changed, as the
+/// game server's pending write and as the batch's outbox entry, and decides which answers wait
+/// for Kubernetes. Knows which request ids are held in the outbox, so a caller's retry with the
+/// same id is not allocated twice. No I/O.
+/// </summary>
+public sealed class WriteBackLedger(long epoch, bool writeBehind)
+{
+    private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OutboxChange> _batch = new(StringComparer.Ordinal);
+    private long _sequence = 1;
+
+    /// <summary>The id the outbox entry of the batch being decided will have.</summary>
+    public string NextId => OutboxId.Of(epoch, _sequence);
+
+    public bool IsHeld(string requestId) => _held.ContainsKey(requestId);
+
+    public void Hold(IEnumerable<string> requestIds)
+    {
+        foreach (var id in requestIds) _held.TryAdd(id, 0);
+    }
+
+    public void Release(IEnumerable<string> requestIds)
+    {
+        foreach (var id in requestIds) _held.TryRemove(id, out _);
+    }
+
+    /// <summary>A batch is being decided (again, after a conflict): forget what was recorded.</summary>
+    public void Begin() => _batch.Clear();
+
+    /// <summary>
+    /// Records one allocation; true when its answer must wait for Kubernetes: always without
+    /// write-behind, and while the server's move to Allocated is not yet in Kubernetes (a
+    /// scale-down could otherwise delete the server the caller is sent to).
+    /// </summary>
+    public bool Record(QueuedRequest request, GameServer before, GameServer after, Outcome outcome)
+    {
+        var delta = ServerDelta.Between(before, after);
+        var id = NextId;
+        var pending = after.Pending ??= [];
+        if (pending.Count > 0 && pending[^1].Id == id) pending[^1].Delta.Merge(delta);
+        else pending.Add(new PendingWrite(id, delta.Clone()));
+
+        if (!_batch.TryGetValue(after.Key, out var change)) _batch[after.Key] = change = new OutboxChange(after.Key, new ServerDelta(), []);
+        change.Delta.Merge(delta);
+        var hold = !writeBehind || pending.Any(p => p.Delta.Allocate);
+        if (hold)
+        {
+            change.Holds.Add(new HeldAnswer(request.RequestId, request.Replica, request.DeadlineUnixMs, request.TraceParent, request.Payload, Outcomes.ToJson(outcome)));
+        }
+
+        return hold;
+    }
+
+    /// <summary>The batch's outbox entry, or null when it allocated nothing.</summary>
+    public OutboxEntry? Entry(DateTimeOffset now) => _batch.Count == 0 ? null : new OutboxEntry(NextId, now.ToUnixTimeMilliseconds(), [.. _batch.Values]);
+
+    /// <summary>The batch with <paramref name="entry"/> was committed.</summary>
+    public void Committed(OutboxEntry? entry)
+    {
+        _batch.Clear();
+        if (entry is null) return;
+        _sequence++;
+        Hold(entry.Changes.SelectMany(c => c.Holds).Select(h => h.RequestId));
+    }
+}

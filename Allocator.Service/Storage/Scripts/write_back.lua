@@ -1,0 +1,55 @@
+#!lua
+-- write_back.lua: finish a write-back pass once Kubernetes has accepted its patches: store and
+-- send the answers that waited for Kubernetes, queue again the requests whose game server was
+-- gone, and drop the finished outbox entries. Fenced like a commit: only the leader finishes.
+-- KEYS[1] leader lease key
+-- KEYS[2] epoch counter
+-- KEYS[3] outbox stream
+-- KEYS[4] request stream
+-- KEYS[5..] result keys, one per answer
+-- ARGV[1] lock id of this leader
+-- ARGV[2] epoch of this leader's term
+-- ARGV[3] result ttl (ms)
+-- ARGV[4] wake channel
+-- ARGV[5] one outcome json per result key (KEYS[5..]), from here
+-- then c reply messages, then c (channel, payload) pairs
+-- then q requests to queue again, then per request: f, then f field/value items
+-- then d outbox entry ids to delete, then d ids
+-- Returns 'fenced' (nothing written), or {'ok', late}: late answers found their result key
+-- already set (the caller's front gave up at its deadline) and were not stored.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
+  return 'fenced'
+end
+
+local at = 5
+local late = 0
+for k = 5, #KEYS do
+  if not redis.call('SET', KEYS[k], ARGV[at], 'NX', 'PX', ARGV[3]) then
+    late = late + 1
+  end
+  at = at + 1
+end
+
+local n = tonumber(ARGV[at]); at = at + 1
+for _ = 1, n do
+  redis.call('PUBLISH', ARGV[at], ARGV[at + 1])
+  at = at + 2
+end
+
+n = tonumber(ARGV[at]); at = at + 1
+for _ = 1, n do
+  local f = tonumber(ARGV[at]); at = at + 1
+  redis.call('XADD', KEYS[4], '*', unpack(ARGV, at, at + f - 1))
+  at = at + f
+end
+if n > 0 then
+  redis.call('PUBLISH', ARGV[4], '1')
+end
+
+n = tonumber(ARGV[at]); at = at + 1
+for _ = 1, n do
+  redis.call('XDEL', KEYS[3], ARGV[at])
+  at = at + 1
+end
+
+return {'ok', late}
