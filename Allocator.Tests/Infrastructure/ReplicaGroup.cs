@@ -18,9 +18,12 @@ public sealed class ReplicaGroup : IAsyncDisposable
     }
 
     /// <summary>Adds a replica started later (e.g. a new version in a rollout); it is stopped with the rest.</summary>
-    public async Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, params string[] settings)
+    public Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, params string[] settings) =>
+        AddAsync(id, redis, prefix, new Dictionary<string, string>(), settings);
+
+    public async Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
-        var replica = await ReplicaProcess.StartAsync(id, redis.ConnectionString, prefix, settings);
+        var replica = await ReplicaProcess.StartAsync(id, redis.ConnectionString, prefix, environment, settings);
         _replicas.Add(replica);
         return replica;
     }

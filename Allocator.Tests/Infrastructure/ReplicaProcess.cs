@@ -40,7 +40,11 @@ public sealed class ReplicaProcess : IAsyncDisposable
         get { lock (_log) return _log.ToString(); }
     }
 
-    public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, params string[] settings)
+    public static Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, params string[] settings) =>
+        StartAsync(id, redis, prefix, new Dictionary<string, string>(), settings);
+
+    /// <param name="environment">Extra environment variables (e.g. POD_NAME, as the downward API sets it).</param>
+    public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
         var port = RedisServer.FreePort();
         var opsPort = RedisServer.FreePort();
@@ -51,6 +55,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         foreach (var arg in new[]
         {
             dll, "--Allocator:ListenAddress=127.0.0.1", $"--Allocator:Port={port}", $"--Allocator:OpsPort={opsPort}", "--Allocator:Plaintext=true",

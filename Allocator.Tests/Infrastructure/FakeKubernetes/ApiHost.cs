@@ -30,6 +30,12 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         var app = builder.Build();
 
+        app.Use(async (context, next) =>
+        {
+            settings.BeforeRequest?.Invoke(context.Request.Method, context.Request.Path.Value ?? "");
+            await next(context);
+        });
+
         var stopping = new CancellationTokenSource();
         var responder = new Responder(counters);
         var watches = new WatchStreamer(store, settings, time, stopping.Token);

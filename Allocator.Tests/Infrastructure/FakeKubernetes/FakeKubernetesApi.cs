@@ -45,6 +45,16 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
         set => _settings.BookmarkInterval = value;
     }
 
+    /// <summary>
+    /// Runs before each request is served, with its method and path: a test's hook to change the
+    /// world at an exact point of a client's work (e.g. delete a GameServer as it is read).
+    /// </summary>
+    public Action<string, string>? BeforeRequest
+    {
+        get => _settings.BeforeRequest;
+        set => _settings.BeforeRequest = value;
+    }
+
     /// <summary>GameServer and Pod list calls served (watches not included).</summary>
     public int ListCalls => _counters.Lists;
 

@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Allocation.V1;
+using Allocator.Service.Agones;
+using Allocator.Service.Allocation;
+using Allocator.Service.Hosting;
+using Allocator.Service.Storage;
+using Allocator.Tests.EndToEnd;
+using Allocator.Tests.Infrastructure;
+using Allocator.Tests.Infrastructure.FakeKubernetes;
+using Grpc.Core;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.KubernetesMode;
+
+/// <summary>
+/// Kubernetes mode end to end: replica processes, a real Redis, and the fake API server holding
+/// Agones GameServers, which the replicas reach with the real KubernetesClient.
+/// </summary>
+public class KubernetesModeTests
+{
+    private static readonly AllocationRequest Session = BurstCommand.SessionRequest("demo", "rooms");
+
+    private static async Task<string> LeaderAsync(IDatabase db, string prefix) =>
+        (string)(await db.HashGetAsync(new KeyLayout(prefix).LeaderInfo, "replica"))!;
+
+    private static Task<AllocationResponse> AllocateAsync(ReplicaProcess replica, string requestId) =>
+        replica.Allocation.AllocateAsync(Session, new Metadata { { "x-request-id", requestId } }, DateTime.UtcNow.AddSeconds(20)).ResponseAsync;
+
+    [Fact]
+    public async Task Killing_the_leader_under_load_resumes_the_watch_without_a_relist_and_writes_every_allocation_back_once()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 40, capacity: 4);
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-failover");
+        var db = redis.Connection.GetDatabase();
+        await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "k", KubernetesFleet.Settings(fake));
+
+        var answers = new ConcurrentBag<AllocationResponse> { await AllocateAsync(replicas[0], "first") };
+        var leaderId = await LeaderAsync(db, prefix);
+        var leader = replicas.All.Single(r => r.Id == leaderId);
+        var others = replicas.All.Where(r => r != leader).ToArray();
+        Assert.Equal(1, fake.ListCalls);
+
+        var next = 0;
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failures = new ConcurrentBag<string>();
+        var calls = Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            // 40 servers x 4 rooms = 160 sessions; stop short of them so no call can be refused.
+            while (answers.Count < 140)
+            {
+                var i = Interlocked.Increment(ref next);
+                try
+                {
+                    answers.Add(await AllocateAsync(others[i % others.Length], $"call-{i}"));
+                }
+                catch (RpcException e)
+                {
+                    failures.Add($"call-{i}: {e.Status}");
+                }
+
+                if (answers.Count >= 50) killed.TrySetResult();
+            }
+        }));
+        await killed.Task;
+        leader.Kill();
+        await calls;
+
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var newLeaderId = await LeaderAsync(db, prefix);
+        var newLeader = others.Single(r => r.Id == newLeaderId);
+
+        Assert.Empty(failures);
+        // The new leader resumed the watch from the resourceVersion in Redis: the only list is the first leader's.
+        Assert.Equal(1, fake.ListCalls);
+        Assert.Contains("resuming from 1 stored resourceVersion", newLeader.Log);
+        var kubernetes = KubernetesFleet.Servers(fake);
+        // Exactly once: Kubernetes' counts add up to the answers, no session is named twice, nothing over capacity.
+        FleetAssertions.NoSessionLostOrDoubled([.. answers], kubernetes);
+        Assert.Empty(KubernetesFleet.Differences(kubernetes, hash));
+        var used = answers.Select(a => a.GameServerName).ToHashSet();
+        Assert.All(kubernetes, s => Assert.Equal(used.Contains(s.Name) ? GameServerStates.Allocated : GameServerStates.Ready, s.State));
+        Assert.All(kubernetes.Where(s => used.Contains(s.Name)), s => Assert.True(s.Annotations.ContainsKey(AllocationActions.LastAllocatedAnnotation)));
+    }
+
+    [Fact]
+    public async Task Game_servers_ending_sessions_during_allocation_never_lead_to_over_booking_or_a_lost_decrement()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 20, capacity: 3);
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-sdk");
+        var db = redis.Connection.GetDatabase();
+        await using var replica = await ReplicaProcess.StartAsync("s1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
+
+        var answers = new ConcurrentBag<AllocationResponse>();
+        var ended = new ConcurrentDictionary<string, int>();
+        var refused = 0;
+        var next = 0;
+        using var stop = new CancellationTokenSource();
+        // The game servers' side: sessions end at random through the SDK (an unconditional
+        // status change, which the allocator only learns about from its watch).
+        var sdk = Task.Run(async () =>
+        {
+            var random = new Random(7);
+            while (!stop.IsCancellationRequested)
+            {
+                var name = $"gs-{random.Next(20):D2}";
+                fake.Mutate(KubernetesFleet.Namespace, name, gs =>
+                {
+                    var rooms = gs["status"]!["counters"]!["rooms"]!.AsObject();
+                    if ((long)rooms["count"]! == 0) return;
+                    rooms["count"] = (long)rooms["count"]! - 1;
+                    ended.AddOrUpdate(name, 1, (_, n) => n + 1);
+                });
+                await Task.Delay(3);
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            while (answers.Count < 150)
+            {
+                var i = Interlocked.Increment(ref next);
+                try
+                {
+                    answers.Add(await AllocateAsync(replica, $"sdk-{i}"));
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    // Full for now: sessions are ending, try again.
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        }));
+        await stop.CancelAsync();
+        await sdk;
+
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var kubernetes = KubernetesFleet.Servers(fake);
+        // More sessions than the fleet holds at once: freed rooms were seen and used again.
+        Assert.True(answers.Count > 60, $"{answers.Count} sessions");
+        foreach (var server in kubernetes)
+        {
+            var given = answers.Count(a => a.GameServerName == server.Name);
+            // A session given beyond capacity would have been clamped away, an ended one lost: both break this.
+            Assert.Equal(given - ended.GetValueOrDefault(server.Name), server.Counters["rooms"].Count);
+            Assert.InRange(server.Counters["rooms"].Count, 0, 3);
+        }
+
+        Assert.Empty(KubernetesFleet.Differences(kubernetes, hash));
+    }
+
+    [Fact]
+    public async Task A_patch_Kubernetes_accepted_from_a_leader_that_died_before_recording_it_is_not_applied_again()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 2, capacity: 4);
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-once");
+        var db = redis.Connection.GetDatabase();
+        await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 2, "o", KubernetesFleet.Settings(fake));
+        var first = await AllocateAsync(replicas[0], "once-1");
+        var leaderId = await LeaderAsync(db, prefix);
+        var leader = replicas.All.Single(r => r.Id == leaderId);
+        var standby = replicas.All.Single(r => r != leader);
+
+        // The leader's next patch reaches the API server, and the leader dies right there: the
+        // patch is served, the leader never learns it landed, its outbox entry stays pending.
+        var armed = 1;
+        fake.BeforeRequest = (method, _) =>
+        {
+            if (method == "PATCH" && Interlocked.Exchange(ref armed, 0) == 1) leader.Kill();
+        };
+        var second = await AllocateAsync(standby, "once-2");
+
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var kubernetes = KubernetesFleet.Servers(fake);
+        Assert.Equal(0, armed);
+        Assert.Equal(200, fake.Requests.Where(r => r.Method == "PATCH").Select(r => r.Status).Last());
+        FleetAssertions.NoSessionLostOrDoubled([first, second], kubernetes);
+        Assert.Empty(KubernetesFleet.Differences(kubernetes, hash));
+        using var http = new HttpClient();
+        var metrics = await Operability.MetricsScrape.GetAsync(http, standby.OpsPort);
+        // The successor found the patch already in Kubernetes (its outbox-id annotation) and did not repeat it.
+        Assert.Equal(1, metrics.Value("allocator_writebacks_total", ("result", "already_applied")));
+        Assert.Equal(0, metrics.Value("allocator_writebacks_total", ("result", "applied")));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public async Task A_server_deleted_between_decision_and_write_back_is_never_handed_out(int servers)
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: servers, capacity: 4);
+        string? deleted = null;
+        var read = new Regex($"^/apis/agones.dev/v1/namespaces/{KubernetesFleet.Namespace}/gameservers/([^/]+)$");
+        // The first time the write-back reads a game server, it is deleted (a fleet scale-down) before the read is served.
+        fake.BeforeRequest = (method, path) =>
+        {
+            if (method == "GET" && read.Match(path) is { Success: true } m && Interlocked.CompareExchange(ref deleted, m.Groups[1].Value, null) is null)
+            {
+                fake.Delete(KubernetesFleet.Namespace, m.Groups[1].Value);
+            }
+        };
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-deleted");
+        var db = redis.Connection.GetDatabase();
+        await using var replica = await ReplicaProcess.StartAsync("d1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
+
+        if (servers == 2)
+        {
+            var answer = await AllocateAsync(replica, "deleted-1");
+            Assert.NotNull(deleted);
+            Assert.NotEqual(deleted, answer.GameServerName);
+            var other = fake.Get(KubernetesFleet.Namespace, answer.GameServerName)!;
+            Assert.Equal("Allocated", (string?)other["status"]!["state"]);
+            Assert.Equal(1, KubernetesFleet.Rooms(other));
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => AllocateAsync(replica, "deleted-1"));
+            Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+            Assert.NotNull(deleted);
+        }
+
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        Assert.Null(fake.Get(KubernetesFleet.Namespace, deleted!));
+        Assert.DoesNotContain(hash, s => s.Name == deleted);
+        Assert.Contains($"{KubernetesFleet.Namespace}/{deleted} is gone", replica.Log);
+    }
+
+    [Fact]
+    public async Task The_leader_marks_its_own_pod_to_be_deleted_last_and_clears_the_mark_when_it_hands_over()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 2, capacity: 4);
+        fake.AddPod("allocators", "pod-1");
+        fake.AddPod("allocators", "pod-2");
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-pod-cost");
+        string[] Version(string v) => KubernetesFleet.Settings(fake, $"--Allocator:Version={v}", "--Allocator:LeaseRetry=00:00:00.200",
+            "--Allocator:HeartbeatInterval=00:00:00.200", "--Allocator:MemberTimeout=00:00:01");
+        static Dictionary<string, string> Pod(string name) => new() { ["POD_NAME"] = name, ["POD_NAMESPACE"] = "allocators" };
+        string? Cost(string pod) => (string?)fake.GetPod("allocators", pod)!["metadata"]!["annotations"]?[LeaderPodCost.Annotation];
+
+        await using var replicas = new ReplicaGroup();
+        var old = await replicas.AddAsync("v1", redis, prefix, Pod("pod-1"), Version("1.0.0"));
+        await AllocateAsync(old, "pod-cost-1");
+        await Eventually(() => Cost("pod-1") == "10000", "the leader's pod is marked");
+
+        await replicas.AddAsync("v2", redis, prefix, Pod("pod-2"), Version("1.1.0"));
+        await Eventually(() => Cost("pod-2") == "10000" && Cost("pod-1") is null, "the mark moved to the new leader's pod");
+        Assert.False(old.HasExited);
+    }
+
+    /// <summary>Polls a condition another process brings about (no signal crosses the process boundary).</summary>
+    private static async Task Eventually(Func<bool> condition, string what, int seconds = 20)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"not within {seconds} s: {what}");
+            await Task.Delay(100);
+        }
+    }
+}
