@@ -17,7 +17,7 @@ internal static class ChartExpectations
         "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
         "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile",
         "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
-        "Kubernetes__Namespaces", "Otlp__Endpoint",
+        "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "Otlp__Endpoint",
     }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Environment variables the chart may set besides the settings above.</summary>
@@ -35,8 +35,8 @@ internal static class ChartExpectations
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> KubernetesModeRbac = new Dictionary<string, string[]>
     {
-        ["agones.dev/gameservers"] = ["get", "list", "watch", "patch", "update"],
-        ["agones.dev/gameservers/status"] = ["patch", "update"],
+        // The write-back is one merge patch on the GameServer itself: Agones' CRD has no status subresource.
+        ["agones.dev/gameservers"] = ["get", "list", "watch", "patch"],
         ["pods"] = ["patch"],
     };
 

@@ -71,10 +71,7 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
 {{- define "allocator.rbac.gameServerRules" -}}
 - apiGroups: ["agones.dev"]
   resources: ["gameservers"]
-  verbs: ["get", "list", "watch", "patch", "update"]
-- apiGroups: ["agones.dev"]
-  resources: ["gameservers/status"]
-  verbs: ["patch", "update"]
+  verbs: ["get", "list", "watch", "patch"]
 {{- end }}
 
 {{- define "allocator.rbac.podRules" -}}
