@@ -11,6 +11,7 @@ using Allocator.Tests.Infrastructure;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 using Grpc.Core;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace Allocator.Tests.KubernetesMode;
 
@@ -18,7 +19,7 @@ namespace Allocator.Tests.KubernetesMode;
 /// Kubernetes mode end to end: replica processes, a real Redis, and the fake API server holding
 /// Agones GameServers, which the replicas reach with the real KubernetesClient.
 /// </summary>
-public class KubernetesModeTests
+public class KubernetesModeTests(ITestOutputHelper output)
 {
     private static readonly AllocationRequest Session = BurstCommand.SessionRequest("demo", "rooms");
 
@@ -47,15 +48,18 @@ public class KubernetesModeTests
         var next = 0;
         var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var failures = new ConcurrentBag<string>();
+        var latencies = new ConcurrentBag<double>();
         var calls = Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
             // 40 servers x 4 rooms = 160 sessions; stop short of them so no call can be refused.
             while (answers.Count < 140)
             {
                 var i = Interlocked.Increment(ref next);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     answers.Add(await AllocateAsync(others[i % others.Length], $"call-{i}"));
+                    latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
                 catch (RpcException e)
                 {
@@ -73,6 +77,10 @@ public class KubernetesModeTests
         var newLeaderId = await LeaderAsync(db, prefix);
         var newLeader = others.Single(r => r.Id == newLeaderId);
 
+        var sorted = latencies.Order().ToList();
+        output.WriteLine($"calls {answers.Count}, failed {failures.Count}, list calls {fake.ListCalls}, watch calls {fake.WatchCalls}, " +
+            $"patches {fake.Requests.Count(r => r.Method == "PATCH")} (409: {fake.Conflicts}), p50 {sorted[sorted.Count / 2]:F1} ms, longest call {sorted[^1]:F0} ms");
+        output.WriteLine(string.Join("\n", newLeader.Log.Split('\n').Where(l => l.Contains("first answers") || l.Contains("Kubernetes mode:"))));
         Assert.Empty(failures);
         // The new leader resumed the watch from the resourceVersion in Redis: the only list is the first leader's.
         Assert.Equal(1, fake.ListCalls);
@@ -231,6 +239,34 @@ public class KubernetesModeTests
         Assert.Null(fake.Get(KubernetesFleet.Namespace, deleted!));
         Assert.DoesNotContain(hash, s => s.Name == deleted);
         Assert.Contains($"{KubernetesFleet.Namespace}/{deleted} is gone", replica.Log);
+    }
+
+    [Fact]
+    public async Task When_the_watch_history_is_compacted_the_leader_relists_once_and_drops_what_was_deleted_meanwhile()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 3, capacity: 4);
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-gone");
+        var db = redis.Connection.GetDatabase();
+        await using var replica = await ReplicaProcess.StartAsync("g1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
+        var answer = await AllocateAsync(replica, "gone-1");
+        await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var unallocated = fake.GameServers.Select(o => (string)o["metadata"]!["name"]!).First(n => n != answer.GameServerName);
+
+        // The watch drops; while it is away a server is deleted and the history compacted:
+        // resuming gets 410 Gone, and only a relist can tell the server is gone.
+        fake.DropWatches();
+        fake.Delete(KubernetesFleet.Namespace, unallocated);
+        fake.Compact();
+
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        Assert.DoesNotContain(hash, s => s.Name == unallocated);
+        Assert.Equal(2, fake.ListCalls);
+        Assert.Contains("(410 Gone); relisting", replica.Log);
+        Assert.Equal(GameServerStates.Allocated, hash.Single(s => s.Name == answer.GameServerName).State);
+        using var http = new HttpClient();
+        Assert.Equal(2, (await Operability.MetricsScrape.GetAsync(http, replica.OpsPort)).Value("allocator_relists_total"));
     }
 
     [Fact]
