@@ -100,6 +100,10 @@ echo "   (reads the whole hash in one script: on a very large fleet run it off-p
 echo
 echo "== Change log and write-back"
 echo "   commits logged: $(r get "$K:changes-seq")   kept: $(r xlen "$K:changes")   outbox backlog: $(r xlen "$K:outbox")"
+oldest=$(r xrange "$K:outbox" - + COUNT 1 | sed -n 1p)
+[ -n "$oldest" ] && echo "   oldest write-back pending: entry $oldest (epoch-sequence)"
+watch=$(r hgetall "$K:watch" | paste - - | awk '{ printf "%s at resourceVersion %s; ", $1, $2 }')
+[ -n "$watch" ] && echo "   Kubernetes watch resumes from: $watch"
 
 if [ -n "$SERVER" ]; then
   echo
