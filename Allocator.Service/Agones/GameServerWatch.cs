@@ -135,11 +135,11 @@ internal static partial class KubernetesLog
     [LoggerMessage(5007, LogLevel.Warning, "{Count} allocation(s) reached Kubernetes after their caller's deadline; those game servers stay Allocated without that caller")]
     public static partial void LateAnswers(ILogger logger, long count);
 
-    [LoggerMessage(5008, LogLevel.Warning, "Write-back stopped: {Reason}")]
+    [LoggerMessage(5008, LogLevel.Warning, "Write-back pass interrupted, retrying: {Reason}")]
     public static partial void WriteBackStopped(ILogger logger, string reason);
 
-    [LoggerMessage(5009, LogLevel.Information, "Kubernetes mode: {Scopes} watch(es), resuming from {Resumed} stored resourceVersion(s); {Pending} outbox entr(ies) to write back, {Held} answer(s) waiting")]
-    public static partial void Resuming(ILogger logger, int scopes, int resumed, int pending, int held);
+    [LoggerMessage(5009, LogLevel.Information, "Kubernetes mode: {Scopes} watch(es), resuming from {Resumed} stored resourceVersion(s); {Pending} outbox entr(ies) to write back, {Held} answer(s) waiting; started in {Elapsed} ms")]
+    public static partial void Resuming(ILogger logger, int scopes, int resumed, int pending, int held, long elapsed);
 
     [LoggerMessage(5010, LogLevel.Warning, "Could not set the pod-deletion-cost of {Pod}: {Reason}")]
     public static partial void PodCostFailed(ILogger logger, string pod, string reason);

@@ -31,6 +31,7 @@ public sealed class KubernetesMode(
     public async Task<KubernetesTerm?> BeginAsync(IDatabase db, Lease lease, long epoch)
     {
         if (!Enabled) return null;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var settings = options.Value.Kubernetes;
         var log = logs.CreateLogger("Allocator.Service.Agones.Kubernetes");
         var positions = (await db.HashGetAllAsync(keys.WatchPositions)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
@@ -41,9 +42,42 @@ public sealed class KubernetesMode(
         var held = await writeBack.HeldRequestsAsync();
         ledger.Hold(held);
         KubernetesLog.Resuming(log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
-            (int)await db.StreamLengthAsync(keys.Outbox), held.Count);
+            (int)await db.StreamLengthAsync(keys.Outbox), held.Count, started.ElapsedMilliseconds);
         return new KubernetesTerm(ledger, inventory, writeBack, LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, log));
     }
+
+    /// <summary>
+    /// Before a replica is ready: the client, its first connection (a GET of a GameServer that
+    /// does not exist, within the RBAC it has), the JSON paths of watch and write-back, and the
+    /// write-back script (fenced by a lease that is not ours), so a new leader starts warm.
+    /// </summary>
+    public async Task RehearseAsync(IDatabase db, Lease notOurs)
+    {
+        if (!Enabled) return;
+        var sample = FakeAgonesObject();
+        var (server, version) = AgonesGameServer.Read(sample);
+        var change = new Allocation.ServerDelta { Allocate = true, Counters = { ["rooms"] = new Allocation.CounterDelta { Count = 1 } } };
+        change.ApplyTo(server);
+        _ = GameServerPatch.Build(server, change, "0-1", version);
+        _ = WatchedFleet.Reconciled(new Allocation.Fleet(), server);
+        _ = await scripts.WriteBack.RunAsync(db, [keys.Leader, keys.Epoch, keys.Outbox, keys.Requests],
+            [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0, 0]);
+        try
+        {
+            var ns = options.Value.Kubernetes.Scopes()[0] ?? "default";
+            await _client.Value.CustomObjects.GetNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, "allocator-warmup-probe");
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            // 404 is the expected answer; an unreachable API server shows in the watch later.
+        }
+    }
+
+    private static System.Text.Json.JsonElement FakeAgonesObject() => System.Text.Json.JsonDocument.Parse("""
+        {"metadata":{"name":"warmup","namespace":"default","resourceVersion":"1","labels":{"agones.dev/fleet":"warmup"},"annotations":{}},
+         "status":{"state":"Ready","address":"10.0.0.1","nodeName":"node","ports":[{"name":"default","port":7000}],
+                   "addresses":[{"type":"InternalIP","address":"10.0.0.1"}],"counters":{"rooms":{"count":0,"capacity":10}},"lists":{}}}
+        """).RootElement;
 
     private static KubernetesClientConfiguration Configuration(KubernetesOptions settings) =>
         settings.Host.Length > 0 ? new KubernetesClientConfiguration { Host = settings.Host }
@@ -84,7 +118,7 @@ public sealed class KubernetesTerm : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _writing;
+        await _writing; // never faults: a pass ends on cancellation or fencing, and Redis errors are retried
         await _inventory.DisposeAsync();
         // Not awaited: on a hand-over the process is about to exit and the successor marks its own pod.
         _ = _podCost.ClearAsync(CancellationToken.None);

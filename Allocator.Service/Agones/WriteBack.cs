@@ -52,9 +52,9 @@ public sealed class WriteBack(
     /// <summary>Runs passes until the term ends (cancelled, lease lost or fenced).</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        try
+        while (!stopping.IsCancellationRequested && lease.StillHeld)
         {
-            while (!stopping.IsCancellationRequested && lease.StillHeld)
+            try
             {
                 var entries = await ReadAsync(options.Kubernetes.WriteBackBatch);
                 if (entries.Count == 0)
@@ -65,14 +65,17 @@ public sealed class WriteBack(
 
                 if (!await PassAsync(entries, stopping)) return;
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // The term ends with Redis unreachable; the next leader carries on from the outbox.
-            KubernetesLog.WriteBackStopped(log, e.Message);
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Redis unreachable, or an outbox entry edited by hand: a pass can be repeated
+                // (the outbox-id annotation), so try again after a poll interval.
+                KubernetesLog.WriteBackStopped(log, e.Message);
+                await WaitAsync(stopping);
+            }
         }
     }
 
@@ -90,8 +93,9 @@ public sealed class WriteBack(
         {
             await _signal.Reader.ReadAsync(linked.Token);
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // The poll interval, or the end of the term (the loop checks it).
         }
     }
 

@@ -24,6 +24,7 @@ public sealed class LeaderWarmup(
     ReplicaIdentity replica,
     BatchCommitter committer,
     LeaseCandidate candidate,
+    Agones.KubernetesMode kubernetes,
     ILogger<LeaderWarmup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -31,7 +32,9 @@ public sealed class LeaderWarmup(
         var started = System.Diagnostics.Stopwatch.StartNew();
         var fleet = new Fleet();
         foreach (var server in FleetSeed.Demo(new DemoFleetSpec(200, 4, 10, "rooms", "warmup", "default"))) fleet.Load(server);
-        var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)));
+        // Kubernetes mode decides with a write-back ledger: rehearse that path too.
+        var ledger = kubernetes.Enabled ? new Agones.WriteBackLedger(0, writeBehind: true) : null;
+        var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)), ledger: ledger);
         var json = JsonFormatter.Default.Format(Hosting.BurstCommand.SessionRequest("warmup", "rooms"));
         var now = DateTimeOffset.UtcNow;
         for (var round = 0; round < 20 && !cancellationToken.IsCancellationRequested; round++)
@@ -49,6 +52,8 @@ public sealed class LeaderWarmup(
 
             _ = ReplyBatch.Parser.ParseFrom(replies.ToByteArray());
             foreach (var server in decided.Changed) _ = GameServerJson.Deserialize(GameServerJson.Serialize(server));
+            if (decided.Outbox is { } entry) _ = Agones.OutboxEntry.Read(entry.Id, entry.AtUnixMs, entry.ChangesJson);
+            ledger?.Committed(decided.Outbox);
             fleet.Accept();
         }
 
@@ -95,6 +100,7 @@ public sealed class LeaderWarmup(
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
         _ = await Telemetry.StreamBacklog.ReadAsync(db, keys); // the leader's gauge reading (read-only)
+        await kubernetes.RehearseAsync(db, notOurs);
         // Taking over: the lease (on a scratch lock), then begin_term, which a lease that is not ours fences.
         await candidate.RehearseAsync($"{{{keys.Prefix}}}:warmup-lock:{replica.Id}");
         _ = await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],

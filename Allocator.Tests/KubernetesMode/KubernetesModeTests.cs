@@ -29,8 +29,10 @@ public class KubernetesModeTests(ITestOutputHelper output)
     private static Task<AllocationResponse> AllocateAsync(ReplicaProcess replica, string requestId) =>
         replica.Allocation.AllocateAsync(Session, new Metadata { { "x-request-id", requestId } }, DateTime.UtcNow.AddSeconds(20)).ResponseAsync;
 
-    [Fact]
-    public async Task Killing_the_leader_under_load_resumes_the_watch_without_a_relist_and_writes_every_allocation_back_once()
+    [Theory]
+    [InlineData("kill -9")]
+    [InlineData("SIGTERM")]
+    public async Task Losing_the_leader_under_load_resumes_the_watch_without_a_relist_and_writes_every_allocation_back_once(string how)
     {
         await using var fake = await FakeKubernetesApi.StartAsync();
         KubernetesFleet.Seed(fake, count: 40, capacity: 4);
@@ -70,7 +72,8 @@ public class KubernetesModeTests(ITestOutputHelper output)
             }
         }));
         await killed.Task;
-        leader.Kill();
+        if (how == "SIGTERM") await leader.TerminateAsync();
+        else leader.Kill();
         await calls;
 
         var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
@@ -78,7 +81,7 @@ public class KubernetesModeTests(ITestOutputHelper output)
         var newLeader = others.Single(r => r.Id == newLeaderId);
 
         var sorted = latencies.Order().ToList();
-        output.WriteLine($"calls {answers.Count}, failed {failures.Count}, list calls {fake.ListCalls}, watch calls {fake.WatchCalls}, " +
+        output.WriteLine($"{how}: calls {answers.Count}, failed {failures.Count}, list calls {fake.ListCalls}, watch calls {fake.WatchCalls}, " +
             $"patches {fake.Requests.Count(r => r.Method == "PATCH")} (409: {fake.Conflicts}), p50 {sorted[sorted.Count / 2]:F1} ms, longest call {sorted[^1]:F0} ms");
         output.WriteLine(string.Join("\n", newLeader.Log.Split('\n').Where(l => l.Contains("first answers") || l.Contains("Kubernetes mode:"))));
         Assert.Empty(failures);
