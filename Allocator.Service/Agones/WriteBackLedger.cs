@@ -62,12 +62,28 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     /// <summary>The batch's outbox entry, or null when it allocated nothing.</summary>
     public OutboxEntry? Entry(DateTimeOffset now) => _batch.Count == 0 ? null : new OutboxEntry(NextId, now.ToUnixTimeMilliseconds(), [.. _batch.Values]);
 
+    /// <summary>
+    /// The batch with <paramref name="entry"/> is about to be committed. Its answers count as
+    /// held from now: the write-back may finish the entry (and release them) before the
+    /// commit call even returns.
+    /// </summary>
+    public void Committing(OutboxEntry? entry)
+    {
+        if (entry is not null) Hold(HeldIds(entry));
+    }
+
+    /// <summary>The commit did not happen: nothing of the batch is held.</summary>
+    public void NotCommitted(OutboxEntry? entry)
+    {
+        if (entry is not null) Release(HeldIds(entry));
+    }
+
     /// <summary>The batch with <paramref name="entry"/> was committed.</summary>
     public void Committed(OutboxEntry? entry)
     {
         _batch.Clear();
-        if (entry is null) return;
-        _sequence++;
-        Hold(entry.Changes.SelectMany(c => c.Holds).Select(h => h.RequestId));
+        if (entry is not null) _sequence++;
     }
+
+    private static IEnumerable<string> HeldIds(OutboxEntry entry) => entry.Changes.SelectMany(c => c.Holds).Select(h => h.RequestId);
 }

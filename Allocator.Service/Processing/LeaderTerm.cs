@@ -190,7 +190,9 @@ public sealed class LeaderTerm(
             if (decided.IsEmpty) return null;
 
             var t2 = Stopwatch.GetTimestamp();
+            k8s?.Ledger.Committing(decided.Outbox);
             var result = await committer.CommitAsync(db, lease, decided);
+            if (result.Status != CommitStatus.Committed) k8s?.Ledger.NotCommitted(decided.Outbox);
             metrics.Batch(batch.Count);
             stats.Add(batch.Count, readTicks, t1 - t0, t2 - t1, Stopwatch.GetTimestamp() - t2);
             if (result.Status == CommitStatus.Committed)

@@ -28,6 +28,7 @@ public static class TelemetryServices
                 .AddView("allocator.allocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
                 .AddView("allocator.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = BatchBuckets })
                 .AddView("allocator.failover.gap", new ExplicitBucketHistogramConfiguration { Boundaries = GapBuckets })
+                .AddView("allocator.writeback.lag", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
                 .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(otlp))
         {

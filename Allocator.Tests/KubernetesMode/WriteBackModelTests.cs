@@ -134,6 +134,7 @@ public class WriteBackModelTests
         Assert.Equal(2, change.Delta.Counters["rooms"].Count);
         Assert.Equal("7-1", Assert.Single(fleet.Find("default/a")!.Pending!).Id);
 
+        ledger.Committing(batch.Outbox);
         ledger.Committed(batch.Outbox);
         var retry = decider.Decide([Request("r1")], new Dictionary<string, string>(), Now);
         var answer = Assert.Single(retry.Answers);
