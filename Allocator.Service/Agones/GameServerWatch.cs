@@ -123,7 +123,7 @@ internal static partial class KubernetesLog
     [LoggerMessage(5003, LogLevel.Warning, "Game server watch in {Namespace} failed, resuming: {Reason}")]
     public static partial void WatchFailed(ILogger logger, string @namespace, string reason);
 
-    [LoggerMessage(5004, LogLevel.Information, "Game server {Key} is gone or no longer allocatable before its allocation was written back; {Requests} request(s) will be decided again")]
+    [LoggerMessage(5004, LogLevel.Information, "Game server {Key} is gone, no longer allocatable or out of room before its allocation was written back; {Requests} request(s) will be decided again")]
     public static partial void Gone(ILogger logger, string key, int requests);
 
     [LoggerMessage(5005, LogLevel.Warning, "Write-back of {Key} failed, retrying: {Reason}")]
@@ -140,6 +140,9 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(5009, LogLevel.Information, "Kubernetes mode: {Scopes} watch(es), resuming from {Resumed} stored resourceVersion(s); {Pending} outbox entr(ies) to write back, {Held} answer(s) waiting; started in {Elapsed} ms")]
     public static partial void Resuming(ILogger logger, int scopes, int resumed, int pending, int held, long elapsed);
+
+    [LoggerMessage(5011, LogLevel.Error, "Kubernetes refused the write-back of {Key}; its waiting callers get FAILED_PRECONDITION and its pending changes are dropped: {Reason}")]
+    public static partial void Refused(ILogger logger, string key, string reason);
 
     [LoggerMessage(5010, LogLevel.Warning, "Could not set the pod-deletion-cost of {Pod}: {Reason}")]
     public static partial void PodCostFailed(ILogger logger, string pod, string reason);

@@ -22,14 +22,15 @@ public sealed class KubernetesInventory : IAsyncDisposable
     private readonly List<Task> _watches = [];
     private readonly List<Task> _listed = [];
     private readonly WakeSignal _wake;
+    private readonly string _fleetId;
 
-    private KubernetesInventory(WakeSignal wake) => _wake = wake;
+    private KubernetesInventory(WakeSignal wake, string fleetId) => (_wake, _fleetId) = (wake, fleetId);
 
     /// <param name="positions">Scope -> resourceVersion the hash reflects; a scope without one is listed first.</param>
-    public static KubernetesInventory Start(IKubernetes client, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
+    public static KubernetesInventory Start(IKubernetes client, string fleetId, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
         TimeSpan watchTimeout, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
     {
-        var inventory = new KubernetesInventory(wake);
+        var inventory = new KubernetesInventory(wake, fleetId);
         foreach (var ns in scopes)
         {
             var scope = ns ?? AllNamespaces;
@@ -63,13 +64,13 @@ public sealed class KubernetesInventory : IAsyncDisposable
     /// Applies drained events to the fleet (recorded changes) and adds each scope's newest
     /// resourceVersion to <paramref name="positions"/>, to be committed with those changes.
     /// </summary>
-    public static void Apply(Fleet fleet, IReadOnlyList<InventoryEvent> events, Dictionary<string, string> positions)
+    public void Apply(Fleet fleet, IReadOnlyList<InventoryEvent> events, Dictionary<string, string> positions)
     {
         foreach (var e in events)
         {
             if (e.Change is { } change)
             {
-                WatchedFleet.Apply(fleet, change, e.Scope == AllNamespaces ? null : e.Scope);
+                WatchedFleet.Apply(fleet, change, e.Scope == AllNamespaces ? null : e.Scope, _fleetId);
                 if (change.ResourceVersion.Length > 0) positions[e.Scope!] = change.ResourceVersion;
             }
             else

@@ -34,15 +34,19 @@ public sealed class KubernetesMode(
         var started = System.Diagnostics.Stopwatch.StartNew();
         var settings = options.Value.Kubernetes;
         var log = logs.CreateLogger("Allocator.Service.Agones.Kubernetes");
+        // Redis first: a term that cannot start leaves nothing running.
+        await db.StringSetAsync(keys.FleetId, Guid.NewGuid().ToString("N")[..12], when: When.NotExists);
+        var fleetId = (string)(await db.StringGetAsync(keys.FleetId))!;
         var positions = (await db.HashGetAllAsync(keys.WatchPositions)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
-        var scopes = settings.Scopes();
+        var pending = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox));
         var ledger = new WriteBackLedger(epoch, settings.WriteBehind);
-        var inventory = KubernetesInventory.Start(_client.Value, scopes, positions, settings.WatchTimeout, wake, metrics, time, log);
-        var writeBack = new WriteBack(_client.Value, db, keys, scripts, lease, ledger, inventory, metrics, options.Value, time, log);
-        var held = await writeBack.HeldRequestsAsync();
-        ledger.Hold(held);
+        ledger.Hold(pending.SelectMany(e => e.Changes).SelectMany(c => c.Holds).Select(h => h.RequestId));
+        var scopes = settings.Scopes();
+
+        var inventory = KubernetesInventory.Start(_client.Value, fleetId, scopes, positions, settings.WatchTimeout, wake, metrics, time, log);
+        var writeBack = new WriteBack(_client.Value, fleetId, db, keys, scripts, lease, ledger, inventory, metrics, options.Value, time, log);
         KubernetesLog.Resuming(log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
-            (int)await db.StreamLengthAsync(keys.Outbox), held.Count, started.ElapsedMilliseconds);
+            pending.Count, pending.Sum(e => e.Changes.Sum(c => c.Holds.Count)), started.ElapsedMilliseconds);
         return new KubernetesTerm(ledger, inventory, writeBack, LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, log));
     }
 
@@ -59,9 +63,9 @@ public sealed class KubernetesMode(
         var change = new Allocation.ServerDelta { Allocate = true, Counters = { ["rooms"] = new Allocation.CounterDelta { Count = 1 } } };
         change.ApplyTo(server);
         _ = GameServerPatch.Build(server, change, "0-1", version);
-        _ = WatchedFleet.Reconciled(new Allocation.Fleet(), server);
+        _ = WatchedFleet.Reconciled(new Allocation.Fleet(), server, "warmup");
         _ = await scripts.WriteBack.RunAsync(db, [keys.Leader, keys.Epoch, keys.Outbox, keys.Requests],
-            [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0, 0]);
+            [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0]);
         try
         {
             var ns = options.Value.Kubernetes.Scopes()[0] ?? "default";
@@ -93,13 +97,14 @@ public sealed class KubernetesTerm : IAsyncDisposable
     private readonly LeaderPodCost _podCost;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writing;
+    private readonly Task _marking;
 
     public KubernetesTerm(WriteBackLedger ledger, KubernetesInventory inventory, WriteBack writeBack, LeaderPodCost podCost)
     {
         Ledger = ledger;
         (_inventory, _writeBack, _podCost) = (inventory, writeBack, podCost);
         _writing = Task.Run(() => writeBack.RunAsync(_stop.Token));
-        _ = podCost.MarkAsync(CancellationToken.None);
+        _marking = podCost.MarkAsync(CancellationToken.None);
     }
 
     public WriteBackLedger Ledger { get; }
@@ -107,6 +112,9 @@ public sealed class KubernetesTerm : IAsyncDisposable
     public Task ListedAsync(CancellationToken cancellationToken) => _inventory.ListedAsync(cancellationToken);
 
     public IReadOnlyList<InventoryEvent> Drain() => _inventory.Drain();
+
+    /// <inheritdoc cref="KubernetesInventory.Apply"/>
+    public void Apply(Allocation.Fleet fleet, IReadOnlyList<InventoryEvent> events, Dictionary<string, string> positions) => _inventory.Apply(fleet, events, positions);
 
     /// <summary>A batch was committed: its outbox entry is now the write-back's to apply.</summary>
     public void Committed(Processing.DecidedBatch batch)
@@ -121,6 +129,7 @@ public sealed class KubernetesTerm : IAsyncDisposable
         await _writing; // never faults: a pass ends on cancellation or fencing, and Redis errors are retried
         await _inventory.DisposeAsync();
         // Not awaited: on a hand-over the process is about to exit and the successor marks its own pod.
-        _ = _podCost.ClearAsync(CancellationToken.None);
+        // After the mark, so a short term cannot leave its mark behind.
+        _ = _marking.ContinueWith(_ => _podCost.ClearAsync(CancellationToken.None), TaskScheduler.Default).Unwrap();
     }
 }

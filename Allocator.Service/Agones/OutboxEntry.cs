@@ -18,6 +18,9 @@ public sealed record OutboxEntry(string Id, long AtUnixMs, List<OutboxChange> Ch
 
     public static OutboxEntry Read(string id, long atUnixMs, string changesJson) =>
         new(id, atUnixMs, JsonSerializer.Deserialize(changesJson, OutboxJsonContext.Default.ListOutboxChange) ?? []);
+
+    public static List<OutboxEntry> ReadAll(IEnumerable<StackExchange.Redis.StreamEntry> entries) =>
+        [.. entries.Select(e => Read(e.Id!, (long)e[AtField], (string)e[ChangesField]!))];
 }
 
 public sealed record OutboxChange(string Key, ServerDelta Delta, List<HeldAnswer> Holds);
@@ -31,14 +34,25 @@ public sealed record HeldAnswer(string RequestId, string Replica, long Deadline,
 /// <summary>
 /// Outbox entry ids are <c>epoch-sequence</c>, chosen by the leader (a valid, ever-growing stream
 /// id: epochs only grow), so a game server's pending changes and the annotation Kubernetes
-/// keeps of the last one applied compare in commit order.
+/// keeps of the last one applied compare in commit order. The annotation also names the fleet
+/// (a random id kept in Redis): if Redis lost its data, epochs start again, and the marks of the
+/// old fleet must not pass for new entries already applied.
 /// </summary>
 public static class OutboxId
 {
-    /// <summary>The annotation on a GameServer naming the last outbox entry applied to it.</summary>
+    /// <summary>The annotation on a GameServer: <c>fleet:epoch-sequence</c> of the last outbox entry applied to it.</summary>
     public const string Annotation = "allocator.dev/outbox-id";
 
     public static string Of(long epoch, long sequence) => $"{epoch}-{sequence}";
+
+    /// <summary>The annotation value for entry <paramref name="id"/> of <paramref name="fleet"/>.</summary>
+    public static string Mark(string fleet, string id) => fleet + ":" + id;
+
+    /// <summary>The last entry of <paramref name="fleet"/> applied to the server, by its annotation; null for none (or another fleet's).</summary>
+    public static string? AppliedTo(GameServer server, string fleet) =>
+        server.Annotations.GetValueOrDefault(Annotation) is { } mark && mark.Length > fleet.Length + 1 && mark.StartsWith(fleet + ":", StringComparison.Ordinal)
+            ? mark[(fleet.Length + 1)..]
+            : null;
 
     /// <summary>Orders two ids; a missing or unreadable id is older than any.</summary>
     public static int Compare(string? a, string? b) => Parse(a).CompareTo(Parse(b));

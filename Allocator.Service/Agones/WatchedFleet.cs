@@ -13,7 +13,8 @@ public static class WatchedFleet
 {
     /// <param name="scope">The namespace the watch covers, or null for all namespaces.</param>
     /// <remarks>Puts copies: a batch that cannot be committed is undone and the same change applied again.</remarks>
-    public static void Apply(Fleet fleet, GameServerChange change, string? scope)
+    /// <param name="fleetId">This fleet's id in the outbox-id annotation (<see cref="OutboxId"/>).</param>
+    public static void Apply(Fleet fleet, GameServerChange change, string? scope, string fleetId)
     {
         switch (change)
         {
@@ -21,10 +22,10 @@ public static class WatchedFleet
                 var listed = snapshot.Servers.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
                 var gone = fleet.Servers.Where(s => (scope is null || s.Namespace == scope) && !listed.Contains(s.Key)).Select(s => s.Key).ToList();
                 foreach (var key in gone) fleet.Remove(key);
-                foreach (var server in snapshot.Servers) fleet.Put(Reconciled(fleet, server.Clone()));
+                foreach (var server in snapshot.Servers) fleet.Put(Reconciled(fleet, server.Clone(), fleetId));
                 break;
             case GameServerUpserted upserted:
-                fleet.Put(Reconciled(fleet, upserted.Server.Clone()));
+                fleet.Put(Reconciled(fleet, upserted.Server.Clone(), fleetId));
                 break;
             case GameServerDeleted deleted:
                 fleet.Remove(deleted.Key);
@@ -53,9 +54,9 @@ public static class WatchedFleet
     /// <paramref name="observed"/> plus the pending changes of the fleet's copy that Kubernetes
     /// does not carry yet (their outbox id is newer than the one its annotation names).
     /// </summary>
-    public static GameServer Reconciled(Fleet fleet, GameServer observed)
+    public static GameServer Reconciled(Fleet fleet, GameServer observed, string fleetId)
     {
-        var applied = observed.Annotations.GetValueOrDefault(OutboxId.Annotation);
+        var applied = OutboxId.AppliedTo(observed, fleetId);
         var pending = fleet.Find(observed.Key)?.Pending?
             .Where(p => OutboxId.Compare(p.Id, applied) > 0)
             .Select(p => p with { Delta = p.Delta.Clone() })

@@ -28,6 +28,7 @@ namespace Allocator.Service.Agones;
 /// </summary>
 public sealed class WriteBack(
     IKubernetes client,
+    string fleetId,
     IDatabase db,
     KeyLayout keys,
     Scripts scripts,
@@ -44,10 +45,6 @@ public sealed class WriteBack(
 
     /// <summary>A commit added an entry.</summary>
     public void Signal() => _signal.Writer.TryWrite(true);
-
-    /// <summary>Held request ids of the entries pending now (a new term must know them before its first batch).</summary>
-    public async Task<IReadOnlyList<string>> HeldRequestsAsync() =>
-        [.. (await ReadAsync(count: int.MaxValue)).SelectMany(e => e.Changes).SelectMany(c => c.Holds).Select(h => h.RequestId)];
 
     /// <summary>Runs passes until the term ends (cancelled, lease lost or fenced).</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -79,11 +76,7 @@ public sealed class WriteBack(
         }
     }
 
-    private async Task<List<OutboxEntry>> ReadAsync(int count)
-    {
-        var raw = await db.StreamRangeAsync(keys.Outbox, "-", "+", count == int.MaxValue ? null : count);
-        return [.. raw.Select(e => OutboxEntry.Read(e.Id!, (long)e[OutboxEntry.AtField], (string)e[OutboxEntry.ChangesField]!))];
-    }
+    private async Task<List<OutboxEntry>> ReadAsync(int count) => OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox, "-", "+", count));
 
     private async Task WaitAsync(CancellationToken stopping)
     {
@@ -107,6 +100,7 @@ public sealed class WriteBack(
             .GroupBy(x => x.Change.Key, StringComparer.Ordinal)
             .ToList();
         var results = new ConcurrentBag<(string Key, List<HeldAnswer> Holds, PatchResult Result)>();
+        // Servers are independent: each finds its outcome; the pass finishes them together.
         await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = options.Kubernetes.WriteBackConcurrency, CancellationToken = stopping },
             async (server, token) =>
             {
@@ -114,17 +108,45 @@ public sealed class WriteBack(
                 results.Add((server.Key, [.. items.SelectMany(i => i.Change.Holds)], await PatchAsync(server.Key, items, token)));
             });
 
-        var answered = results.Where(r => !r.Result.Gone).SelectMany(r => r.Holds).ToList();
-        var requeued = results.Where(r => r.Result.Gone).SelectMany(r => r.Holds).ToList();
-        foreach (var gone in results.Where(r => r.Result.Gone))
+        var answered = new List<HeldAnswer>();
+        var requeued = new List<HeldAnswer>();
+        foreach (var (key, holds, result) in results)
         {
-            KubernetesLog.Gone(log, gone.Key, gone.Holds.Count);
+            switch (result.Kind)
+            {
+                case PatchKind.Landed:
+                    answered.AddRange(holds);
+                    continue;
+                case PatchKind.Refused:
+                    // Kubernetes will never take this change: the callers get its reason.
+                    var refusal = Outcomes.ToJson(Outcomes.Error(Grpc.Core.StatusCode.FailedPrecondition,
+                        $"Kubernetes refused the allocation on game server {key}: {result.Reason}"));
+                    answered.AddRange(holds.Select(h => h with { Outcome = refusal }));
+                    KubernetesLog.Refused(log, key, result.Reason);
+                    break;
+                default:
+                    requeued.AddRange(holds);
+                    KubernetesLog.Gone(log, key, holds.Count);
+                    break;
+            }
+
+            // Its pending changes will never be written: the fleet takes what Kubernetes has.
             // Before the requests are queued again, so the batch that reads them no longer has the server.
-            inventory.Vanished(gone.Key, gone.Result.Observed);
+            inventory.Vanished(key, result.Observed);
         }
 
         ledger.Release(requeued.Select(h => h.RequestId));
-        var finished = await FinishAsync(entries, answered, requeued);
+        long? finished;
+        try
+        {
+            finished = await FinishAsync(entries, answered, requeued);
+        }
+        catch
+        {
+            ledger.Hold(requeued.Select(h => h.RequestId));
+            throw;
+        }
+
         if (finished is null)
         {
             KubernetesLog.WriteBackFenced(log, lease.Epoch);
@@ -144,16 +166,12 @@ public sealed class WriteBack(
         var keyList = new List<RedisKey> { keys.Leader, keys.Epoch, keys.Outbox, keys.Requests };
         keyList.AddRange(answered.Select(h => keys.Result(h.RequestId)));
         var args = new List<RedisValue> { lease.LockId, lease.Epoch, (long)options.ResultTtl.TotalMilliseconds, keys.Wake.ToString() };
-        args.AddRange(answered.Select(h => (RedisValue)h.Outcome));
-
-        var replies = answered.Where(h => h.Replica.Length > 0).GroupBy(h => h.Replica).ToList();
-        args.Add(replies.Count);
-        foreach (var group in replies)
+        foreach (var h in answered)
         {
-            var message = new ReplyBatch();
-            message.Replies.AddRange(group.Select(h => new Reply { RequestId = h.RequestId, Outcome = Outcomes.FromJson(h.Outcome) }));
-            args.Add(keys.Reply(group.Key).ToString());
-            args.Add(message.ToByteArray());
+            // One message per answer: the script sends only the answers it could store.
+            args.Add(h.Outcome);
+            args.Add(h.Replica.Length > 0 ? keys.Reply(h.Replica).ToString() : "");
+            args.Add(new ReplyBatch { Replies = { new Reply { RequestId = h.RequestId, Outcome = Outcomes.FromJson(h.Outcome) } } }.ToByteArray());
         }
 
         args.Add(requeued.Count);
@@ -172,52 +190,54 @@ public sealed class WriteBack(
 
     /// <summary>
     /// Writes one game server's changes (in entry order) back; retries conflicts and transient
-    /// errors until it lands, the server is gone, or the term ends.
+    /// errors until it lands, the server is gone or has no room left, Kubernetes refuses it for
+    /// good, or the term ends.
     /// </summary>
     private async Task<PatchResult> PatchAsync(string key, List<(string Entry, OutboxChange Change)> items, CancellationToken stopping)
     {
         var slash = key.IndexOf('/');
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        GameServer? observed = null;
         while (true)
         {
             // A leader that lost its lease stops writing; its successor repeats what is left.
             if (!lease.StillHeld) throw new OperationCanceledException("lease lost");
             try
             {
-                var (server, resourceVersion) = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
+                (observed, var resourceVersion) = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
                     AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping));
-                if (!server.IsCandidate)
-                {
-                    metrics.WriteBack("gone");
-                    return new PatchResult(Gone: true, server);
-                }
+                if (!observed.IsCandidate) return Outcome("gone", PatchKind.Gone, observed);
 
-                var applied = server.Annotations.GetValueOrDefault(OutboxId.Annotation);
+                var applied = OutboxId.AppliedTo(observed, fleetId);
                 var todo = items.Where(i => OutboxId.Compare(i.Entry, applied) > 0).ToList();
-                if (todo.Count == 0)
-                {
-                    metrics.WriteBack("already_applied");
-                    return PatchResult.Landed;
-                }
+                if (todo.Count == 0) return Outcome("already_applied", PatchKind.Landed, null);
 
                 var delta = new ServerDelta();
                 foreach (var item in todo) delta.Merge(item.Change.Delta);
-                delta.ApplyTo(server);
-                var patch = GameServerPatch.Build(server, delta, todo[^1].Entry, resourceVersion);
+                // Something other than this allocator used the room meanwhile: the sessions decided
+                // on it cannot be honoured; their callers (if still waiting) get another server.
+                if (!delta.FitsOn(observed)) return Outcome("no_room", PatchKind.Gone, observed);
+
+                var updated = observed.Clone();
+                delta.ApplyTo(updated);
+                var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), resourceVersion);
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
                     AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: stopping);
-                metrics.WriteBack("applied");
-                return PatchResult.Landed;
+                return Outcome("applied", PatchKind.Landed, null);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
             {
-                metrics.WriteBack("gone");
-                return new PatchResult(Gone: true, null);
+                return Outcome("gone", PatchKind.Gone, null);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
             {
                 // Someone (the game server's SDK, Agones) changed it since we read it: read again.
                 metrics.WriteBack("conflict");
+            }
+            catch (HttpOperationException e) when ((int?)e.Response?.StatusCode is >= 400 and < 500 and not 408 and not 429)
+            {
+                // Invalid (e.g. annotations over Kubernetes' size limit) or forbidden: retrying cannot help.
+                return Outcome("refused", PatchKind.Refused, observed, $"{(int)e.Response!.StatusCode} {e.Response.Content}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -228,8 +248,14 @@ public sealed class WriteBack(
         }
     }
 
-    private sealed record PatchResult(bool Gone, GameServer? Observed)
+    private PatchResult Outcome(string metric, PatchKind kind, GameServer? observed, string reason = "")
     {
-        public static readonly PatchResult Landed = new(false, null);
+        metrics.WriteBack(metric);
+        return new PatchResult(kind, observed, reason);
     }
+
+    private enum PatchKind { Landed, Gone, Refused }
+
+    /// <param name="Observed">The server as last read (null when deleted): what the fleet takes when its changes are dropped.</param>
+    private sealed record PatchResult(PatchKind Kind, GameServer? Observed, string Reason);
 }

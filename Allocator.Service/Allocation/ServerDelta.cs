@@ -116,6 +116,30 @@ public sealed class ServerDelta
         }
     }
 
+    /// <summary>
+    /// Whether every increment and added list value still fits on <paramref name="server"/> as
+    /// it is now (something else may have used the room since the allocation was decided).
+    /// </summary>
+    public bool FitsOn(GameServer server)
+    {
+        foreach (var (key, change) in Counters)
+        {
+            if (change.Count <= 0 || !server.Counters.TryGetValue(key, out var counter)) continue;
+            if (counter.Count + change.Count > (change.Capacity ?? counter.Capacity)) return false;
+        }
+
+        foreach (var (key, change) in Lists)
+        {
+            if (!server.Lists.TryGetValue(key, out var list)) continue;
+            var capacity = Math.Min(change.Capacity ?? list.Capacity, AllocationActions.MaxListCapacity);
+            var kept = list.Values.Where(v => !change.Remove.Contains(v)).ToHashSet(StringComparer.Ordinal);
+            var added = change.Add.Count(v => !kept.Contains(v));
+            if (added > 0 && kept.Count + added > capacity) return false;
+        }
+
+        return true;
+    }
+
     public ServerDelta Clone()
     {
         var copy = new ServerDelta();

@@ -132,12 +132,14 @@ public static class AllocationRequestValidator
     private static string? ValidateAnnotations(string field, IDictionary<string, string> annotations)
     {
         if (annotations.Count > Limits.MaxLabels) return $"{field}: at most {Limits.MaxLabels} annotations";
+        var bytes = 0;
         foreach (var (key, value) in annotations)
         {
             if (!Names.IsLabelKey(key)) return $"{field}[{key}]: not a valid annotation key";
             if (value.Length > Limits.MaxAnnotationValueLength) return $"{field}[{key}]: value longer than {Limits.MaxAnnotationValueLength} characters";
+            bytes += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
         }
 
-        return null;
+        return bytes > Limits.MaxAnnotationBytes ? $"{field}: annotations larger than {Limits.MaxAnnotationBytes / 1024} KiB in all" : null;
     }
 }

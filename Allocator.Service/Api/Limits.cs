@@ -15,5 +15,7 @@ public static class Limits
     public const int MaxKeyLength = 63;
     public const int MaxValueLength = 256;
     public const int MaxAnnotationValueLength = 4096;
+    /// <summary>All annotation keys and values of one request (Kubernetes allows 256 KiB per object, all annotations together).</summary>
+    public const int MaxAnnotationBytes = 64 * 1024;
     public const int MaxRequestIdLength = 128;
 }

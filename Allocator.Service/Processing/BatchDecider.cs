@@ -25,6 +25,7 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
     {
         var answers = new List<Answer>(batch.Count);
         var decided = new Dictionary<string, Outcome>(StringComparer.Ordinal);
+        var heldNow = new HashSet<string>(StringComparer.Ordinal);
         ledger?.Begin();
         foreach (var request in batch.OrderBy(r => r.Kind == RequestKind.Inventory ? 0 : 1))
         {
@@ -32,16 +33,16 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
             {
                 answers.Add(new Answer(request, Outcomes.FromJson(json), AlreadyStored: true));
             }
+            else if (heldNow.Contains(request.RequestId) || ledger?.IsHeld(request.RequestId) == true)
+            {
+                // A retry of a call whose answer waits for Kubernetes: neither decided again nor
+                // answered now. The write-back answers the id (and stores it, where a retry on
+                // another replica finds it when its front looks at its deadline).
+                answers.Add(new Answer(request, new Outcome(), AlreadyStored: true, Held: true));
+            }
             else if (decided.TryGetValue(request.RequestId, out var earlier))
             {
                 answers.Add(new Answer(request, earlier, AlreadyStored: true));
-            }
-            else if (ledger?.IsHeld(request.RequestId) == true)
-            {
-                // A retry of a call whose allocation waits for Kubernetes: told to retry, never
-                // stored (the held answer becomes this id's result).
-                answers.Add(new Answer(request, Outcomes.Error(StatusCode.Unavailable,
-                    "an earlier call with this x-request-id is being confirmed in Kubernetes; retry"), AlreadyStored: true));
             }
             else
             {
@@ -52,6 +53,7 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
                     ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline passed while queued; nothing was allocated")
                     : DecideOne(request, now, out held);
                 decided[request.RequestId] = outcome;
+                if (held) heldNow.Add(request.RequestId);
                 answers.Add(new Answer(request, outcome, AlreadyStored: false, Held: held));
             }
         }

@@ -181,7 +181,7 @@ public sealed class LeaderTerm(
         while (true)
         {
             var positions = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (observed.Count > 0) KubernetesInventory.Apply(fleet, observed, positions);
+            if (observed.Count > 0) k8s!.Apply(fleet, observed, positions);
             var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
             var t1 = Stopwatch.GetTimestamp();

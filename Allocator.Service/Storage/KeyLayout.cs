@@ -24,6 +24,8 @@ public sealed class KeyLayout(string prefix)
     public RedisKey Outbox => Tag + "outbox";
     /// <summary>Kubernetes mode: watch scope (namespace, or * for all) -> resourceVersion the hash reflects.</summary>
     public RedisKey WatchPositions => Tag + "watch";
+    /// <summary>Kubernetes mode: this fleet's random id, part of the outbox-id annotation (so marks survive no Redis data loss unnoticed).</summary>
+    public RedisKey FleetId => Tag + "fleet-id";
     /// <summary>Change log of the occupancy hash: one entry per commit naming the servers it wrote.</summary>
     public RedisKey Changes => Tag + "changes";
     /// <summary>Sequence number of the last change-log entry (a follower detects gaps with it).</summary>

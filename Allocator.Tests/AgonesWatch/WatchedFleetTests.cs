@@ -15,7 +15,7 @@ public class WatchedFleetTests
             FleetBuilder.Server("elsewhere", ns: "other"));
         fleet.Accept();
 
-        WatchedFleet.Apply(fleet, new GameServerSnapshot([FleetBuilder.Server("kept", ns: "games", rooms: 3), FleetBuilder.Server("new", ns: "games")], "42"), scope: "games");
+        WatchedFleet.Apply(fleet, new GameServerSnapshot([FleetBuilder.Server("kept", ns: "games", rooms: 3), FleetBuilder.Server("new", ns: "games")], "42"), scope: "games", fleetId: "test");
 
         Assert.Equal(["games/kept", "games/new", "other/elsewhere"], fleet.Servers.Select(s => s.Key).Order());
         Assert.Equal(3, fleet.Find("games/kept")!.Counters["rooms"].Count);
@@ -30,9 +30,9 @@ public class WatchedFleetTests
         var fleet = FleetBuilder.Of(FleetBuilder.Server("a"), FleetBuilder.Server("b"));
         fleet.Accept();
 
-        WatchedFleet.Apply(fleet, new GameServerUpserted(FleetBuilder.Server("a", state: GameServerStates.Allocated), "7"), scope: null);
-        WatchedFleet.Apply(fleet, new GameServerDeleted("default/b", "8"), scope: null);
-        WatchedFleet.Apply(fleet, new GameServerProgress("9"), scope: null);
+        WatchedFleet.Apply(fleet, new GameServerUpserted(FleetBuilder.Server("a", state: GameServerStates.Allocated), "7"), scope: null, fleetId: "test");
+        WatchedFleet.Apply(fleet, new GameServerDeleted("default/b", "8"), scope: null, fleetId: "test");
+        WatchedFleet.Apply(fleet, new GameServerProgress("9"), scope: null, fleetId: "test");
 
         Assert.Equal(GameServerStates.Allocated, fleet.Find("default/a")!.State);
         Assert.Null(fleet.Find("default/b"));

@@ -201,47 +201,90 @@ public class KubernetesModeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(1)]
-    public async Task A_server_deleted_between_decision_and_write_back_is_never_handed_out(int servers)
+    [InlineData("deleted", 2)]
+    [InlineData("deleted", 1)]
+    [InlineData("filled", 2)]
+    public async Task A_server_deleted_or_filled_between_decision_and_write_back_is_never_handed_out(string change, int servers)
     {
         await using var fake = await FakeKubernetesApi.StartAsync();
         KubernetesFleet.Seed(fake, count: servers, capacity: 4);
-        string? deleted = null;
+        string? changed = null;
         var read = new Regex($"^/apis/agones.dev/v1/namespaces/{KubernetesFleet.Namespace}/gameservers/([^/]+)$");
-        // The first time the write-back reads a game server, it is deleted (a fleet scale-down) before the read is served.
+        // The first time the write-back reads a game server, it is deleted (a fleet scale-down),
+        // or its game server fills its own rooms (players joining directly), before the read is served.
         fake.BeforeRequest = (method, path) =>
         {
-            if (method == "GET" && read.Match(path) is { Success: true } m && Interlocked.CompareExchange(ref deleted, m.Groups[1].Value, null) is null)
-            {
-                fake.Delete(KubernetesFleet.Namespace, m.Groups[1].Value);
-            }
+            if (method != "GET" || read.Match(path) is not { Success: true } m || Interlocked.CompareExchange(ref changed, m.Groups[1].Value, null) is not null) return;
+            if (change == "deleted") fake.Delete(KubernetesFleet.Namespace, changed);
+            else fake.Mutate(KubernetesFleet.Namespace, changed, gs => gs["status"]!["counters"]!["rooms"]!["count"] = 4);
         };
         var redis = await RedisServer.GetAsync();
-        var prefix = RedisServer.UniquePrefix("k8s-deleted");
+        var prefix = RedisServer.UniquePrefix("k8s-" + change);
         var db = redis.Connection.GetDatabase();
         await using var replica = await ReplicaProcess.StartAsync("d1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
 
         if (servers == 2)
         {
-            var answer = await AllocateAsync(replica, "deleted-1");
-            Assert.NotNull(deleted);
-            Assert.NotEqual(deleted, answer.GameServerName);
+            var answer = await AllocateAsync(replica, "changed-1");
+            Assert.NotNull(changed);
+            Assert.NotEqual(changed, answer.GameServerName);
             var other = fake.Get(KubernetesFleet.Namespace, answer.GameServerName)!;
             Assert.Equal("Allocated", (string?)other["status"]!["state"]);
             Assert.Equal(1, KubernetesFleet.Rooms(other));
         }
         else
         {
-            var error = await Assert.ThrowsAsync<RpcException>(() => AllocateAsync(replica, "deleted-1"));
+            var error = await Assert.ThrowsAsync<RpcException>(() => AllocateAsync(replica, "changed-1"));
             Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-            Assert.NotNull(deleted);
+            Assert.NotNull(changed);
         }
 
         var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
-        Assert.Null(fake.Get(KubernetesFleet.Namespace, deleted!));
-        Assert.DoesNotContain(hash, s => s.Name == deleted);
-        Assert.Contains($"{KubernetesFleet.Namespace}/{deleted} is gone", replica.Log);
+        if (change == "deleted")
+        {
+            Assert.Null(fake.Get(KubernetesFleet.Namespace, changed!));
+            Assert.DoesNotContain(hash, s => s.Name == changed);
+        }
+        else
+        {
+            // Nothing of ours was written to it: the rooms are the game server's own.
+            var filled = fake.Get(KubernetesFleet.Namespace, changed!)!;
+            Assert.Equal(("Ready", 4L), ((string?)filled["status"]!["state"], KubernetesFleet.Rooms(filled)));
+        }
+
+        Assert.Contains($"{KubernetesFleet.Namespace}/{changed} is gone, no longer allocatable or out of room", replica.Log);
+    }
+
+    [Fact]
+    public async Task A_write_back_Kubernetes_refuses_gives_the_caller_its_reason_and_leaves_the_server_as_Kubernetes_has_it()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        var big = new Dictionary<string, string> { ["example.com/big"] = new string('x', 220 * 1024) };
+        fake.Put(FakeKubernetesApi.GameServer(KubernetesFleet.Namespace, "gs-00", labels: new Dictionary<string, string> { ["agones.dev/fleet"] = "demo" },
+            counters: new Dictionary<string, (long, long)> { ["rooms"] = (0, 4) }, annotations: big));
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-refused");
+        var db = redis.Connection.GetDatabase();
+        await using var replica = await ReplicaProcess.StartAsync("r1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
+        // Within the allocator's own limit (64 KiB per request), over Kubernetes' 256 KiB per object with what the server has.
+        var request = Session.Clone();
+        request.Metadata = new MetaPatch();
+        for (var i = 0; i < 15; i++) request.Metadata.Annotations[$"example.com/note-{i}"] = new string('y', 4000);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            replica.Allocation.AllocateAsync(request, new Metadata { { "x-request-id", "refused-1" } }, DateTime.UtcNow.AddSeconds(20)).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("Kubernetes refused the allocation on game server default/gs-00", error.Status.Detail);
+        Assert.Contains("Too long", error.Status.Detail);
+        var hash = await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var stored = Assert.Single(hash);
+        Assert.Equal((GameServerStates.Ready, 0L), (stored.State, stored.Counters["rooms"].Count));
+        Assert.Null(stored.Pending);
+        // The stored answer is the refusal too: a retry with the same id gets it.
+        var again = await Assert.ThrowsAsync<RpcException>(() =>
+            replica.Allocation.AllocateAsync(request, new Metadata { { "x-request-id", "refused-1" } }, DateTime.UtcNow.AddSeconds(20)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
     }
 
     [Fact]

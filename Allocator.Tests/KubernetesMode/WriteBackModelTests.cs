@@ -84,20 +84,37 @@ public class WriteBackModelTests
         {
             var observed = FleetBuilder.Server("a", state: state, rooms: rooms, capacity: 4);
             if (applied is not null) observed.Annotations[OutboxId.Annotation] = applied;
-            WatchedFleet.Apply(fleet, new GameServerUpserted(observed, "100"), scope: null);
+            WatchedFleet.Apply(fleet, new GameServerUpserted(observed, "100"), scope: null, fleetId: "fleet-a");
             return fleet.Find("default/a")!;
         }
 
         // An event from before any write-back: both changes are applied again.
         var s = Observe(0, GameServerStates.Ready, null);
         Assert.Equal((2L, GameServerStates.Allocated, 2), (s.Counters["rooms"].Count, s.State, s.Pending!.Count));
+        // A mark of another fleet (Redis lost its data since) does not count as applied.
+        s = Observe(0, GameServerStates.Ready, OutboxId.Mark("fleet-b", "9-9"));
+        Assert.Equal((2L, 2), (s.Counters["rooms"].Count, s.Pending!.Count));
         // Kubernetes has the first: only the second is added.
-        s = Observe(1, GameServerStates.Allocated, "5-1");
+        s = Observe(1, GameServerStates.Allocated, OutboxId.Mark("fleet-a", "5-1"));
         Assert.Equal((2L, 1), (s.Counters["rooms"].Count, s.Pending!.Count));
         // Kubernetes has both, and the game server ended one session itself: that is kept.
-        s = Observe(1, GameServerStates.Allocated, "5-2");
+        s = Observe(1, GameServerStates.Allocated, OutboxId.Mark("fleet-a", "5-2"));
         Assert.Equal(1, s.Counters["rooms"].Count);
         Assert.Null(s.Pending);
+    }
+
+    [Fact]
+    public void A_change_fits_only_where_every_increment_and_added_value_still_has_room()
+    {
+        var server = WithPlayers(FleetBuilder.Server("a", rooms: 3, capacity: 4));
+        Assert.True(new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = 1 } } }.FitsOn(server));
+        Assert.False(new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = 2 } } }.FitsOn(server));
+        Assert.True(new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = 2, Capacity = 5 } } }.FitsOn(server));
+        Assert.True(new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = -3 } } }.FitsOn(server));
+        server.Lists["players"].Values = ["x", "y", "z", "w"];
+        Assert.True(new ServerDelta { Lists = { ["players"] = new ListDelta { Add = ["v"] } } }.FitsOn(server));
+        Assert.False(new ServerDelta { Lists = { ["players"] = new ListDelta { Add = ["v", "u"] } } }.FitsOn(server));
+        Assert.True(new ServerDelta { Lists = { ["players"] = new ListDelta { Add = ["v", "u"], Remove = ["x"] } } }.FitsOn(server));
     }
 
     [Fact]
@@ -136,11 +153,25 @@ public class WriteBackModelTests
 
         ledger.Committing(batch.Outbox);
         ledger.Committed(batch.Outbox);
+        // A retry is neither decided again nor answered: the write-back answers the id.
         var retry = decider.Decide([Request("r1")], new Dictionary<string, string>(), Now);
         var answer = Assert.Single(retry.Answers);
-        Assert.Equal((int)StatusCode.Unavailable, answer.Outcome.Code);
-        Assert.True(answer.AlreadyStored);
+        Assert.True(answer.Held && answer.AlreadyStored);
         Assert.Null(retry.Outbox);
+        Assert.Equal(2, fleet.Find("default/a")!.Counters["rooms"].Count);
+    }
+
+    [Fact]
+    public void A_retry_in_the_same_batch_as_a_held_answer_is_not_answered_before_Kubernetes_has_it()
+    {
+        var fleet = FleetBuilder.Of(FleetBuilder.Server("a", capacity: 4));
+        var (decider, _) = Decider(fleet, writeBehind: true);
+
+        var batch = decider.Decide([Request("r1"), Request("r1")], new Dictionary<string, string>(), Now);
+
+        Assert.All(batch.Answers, a => Assert.True(a.Held));
+        Assert.Single(Assert.Single(batch.Outbox!.Changes).Holds);
+        Assert.Equal(1, fleet.Find("default/a")!.Counters["rooms"].Count);
     }
 
     [Theory]
@@ -170,10 +201,10 @@ public class WriteBackModelTests
         };
         change.ApplyTo(server);
 
-        var patch = JsonNode.Parse(GameServerPatch.Build(server, change, "7-3", "412"))!;
+        var patch = JsonNode.Parse(GameServerPatch.Build(server, change, OutboxId.Mark("fleet-a", "7-3"), "412"))!;
 
         Assert.Equal("412", (string?)patch["metadata"]!["resourceVersion"]);
-        Assert.Equal("7-3", (string?)patch["metadata"]!["annotations"]![OutboxId.Annotation]);
+        Assert.Equal("fleet-a:7-3", (string?)patch["metadata"]!["annotations"]![OutboxId.Annotation]);
         Assert.Equal("2027-01-15T08:00:00Z", (string?)patch["metadata"]!["annotations"]![AllocationActions.LastAllocatedAnnotation]);
         Assert.Null(patch["metadata"]!["labels"]);
         Assert.Equal("Allocated", (string?)patch["status"]!["state"]);

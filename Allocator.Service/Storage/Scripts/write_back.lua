@@ -11,12 +11,12 @@
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] result ttl (ms)
 -- ARGV[4] wake channel
--- ARGV[5] one outcome json per result key (KEYS[5..]), from here
--- then c reply messages, then c (channel, payload) pairs
+-- ARGV[5..] per result key (KEYS[5..]): outcome json, reply channel ('' for none), reply payload
 -- then q requests to queue again, then per request: f, then f field/value items
 -- then d outbox entry ids to delete, then d ids
 -- Returns 'fenced' (nothing written), or {'ok', late}: late answers found their result key
--- already set (the caller's front gave up at its deadline) and were not stored.
+-- already set (the caller's front gave up at its deadline) and were neither stored nor sent,
+-- so a request id never has two different answers.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
 end
@@ -26,17 +26,13 @@ local late = 0
 for k = 5, #KEYS do
   if not redis.call('SET', KEYS[k], ARGV[at], 'NX', 'PX', ARGV[3]) then
     late = late + 1
+  elseif ARGV[at + 1] ~= '' then
+    redis.call('PUBLISH', ARGV[at + 1], ARGV[at + 2])
   end
-  at = at + 1
+  at = at + 3
 end
 
 local n = tonumber(ARGV[at]); at = at + 1
-for _ = 1, n do
-  redis.call('PUBLISH', ARGV[at], ARGV[at + 1])
-  at = at + 2
-end
-
-n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
   local f = tonumber(ARGV[at]); at = at + 1
   redis.call('XADD', KEYS[4], '*', unpack(ARGV, at, at + f - 1))

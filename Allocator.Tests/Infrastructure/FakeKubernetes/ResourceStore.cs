@@ -40,6 +40,7 @@ internal sealed partial class ResourceStore(TimeProvider time)
                 ?? throw ApiStatus.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
             var key = new Key(type, ns, name);
             if (_objects.ContainsKey(key)) throw ApiStatus.AlreadyExists(type, name);
+            WriteRules.Validate(obj, type, name);
             WriteRules.OnCreate(obj, type, ns, name, ++_resourceVersion, time.GetUtcNow());
             _objects[key] = obj;
             _events.Append(new StoredEvent(_resourceVersion, "ADDED", type, null, obj));
@@ -61,6 +62,7 @@ internal sealed partial class ResourceStore(TimeProvider time)
             var next = Copy(change(Copy(stored)));
             WriteRules.CarryServerFields(stored, next);
             if (JsonNode.DeepEquals(stored, next)) return Copy(stored);
+            WriteRules.Validate(next, type, name);
             WriteRules.Stamp(next, ++_resourceVersion);
             if (ObjectMeta.IsDeleting(next) && !ObjectMeta.HasFinalizers(next))
             {

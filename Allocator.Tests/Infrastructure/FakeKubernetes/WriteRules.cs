@@ -49,6 +49,20 @@ internal static class WriteRules
         after["resourceVersion"] = ObjectMeta.ResourceVersion(stored);
     }
 
+    /// <summary>The API server's limit on all annotations of one object, keys and values together.</summary>
+    public const int MaxAnnotationBytes = 256 * 1024;
+
+    /// <summary>Object-meta validation every write gets (apimachinery's annotation size rule).</summary>
+    public static void Validate(JsonObject obj, ResourceType type, string name)
+    {
+        var annotations = ObjectMeta.Of(obj)["annotations"] as JsonObject;
+        var bytes = annotations?.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a.Key) + System.Text.Encoding.UTF8.GetByteCount((string?)a.Value ?? "")) ?? 0;
+        if (bytes > MaxAnnotationBytes)
+        {
+            throw ApiStatus.Invalid(type, name, $"metadata.annotations: Too long: must have at most {MaxAnnotationBytes} bytes");
+        }
+    }
+
     public static void Stamp(JsonObject obj, long resourceVersion) =>
         ObjectMeta.Of(obj)["resourceVersion"] = ObjectMeta.Format(resourceVersion);
 
