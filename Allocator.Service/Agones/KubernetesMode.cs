@@ -68,10 +68,13 @@ public sealed class KubernetesMode(
             [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0]);
         try
         {
+            // Bounded: readiness must not wait on an API server that does not answer.
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             var ns = options.Value.Kubernetes.Scopes()[0] ?? "default";
-            await _client.Value.CustomObjects.GetNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, "allocator-warmup-probe");
+            await _client.Value.CustomObjects.GetNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural,
+                "allocator-warmup-probe", patience.Token);
         }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
         {
             // 404 is the expected answer; an unreachable API server shows in the watch later.
         }

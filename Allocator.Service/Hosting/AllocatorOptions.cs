@@ -232,6 +232,11 @@ public sealed class KubernetesOptions
     public IEnumerable<string> Problems()
     {
         if (Host.Length > 0 && !Uri.TryCreate(Host, UriKind.Absolute, out _)) yield return $"Allocator:Kubernetes:Host: '{Host}' is not an absolute URL.";
+        if (Host.Length == 0 && !k8s.KubernetesClientConfiguration.IsInCluster() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG"))
+            && !File.Exists(k8s.KubernetesClientConfiguration.KubeConfigDefaultLocation))
+        {
+            yield return "Allocator:Kubernetes:Host: not running in a cluster and no kubeconfig found; set the API server URL or KUBECONFIG.";
+        }
         foreach (var ns in Scopes().OfType<string>().Where(n => !Api.Names.IsDnsLabel(n)))
         {
             yield return $"Allocator:Kubernetes:Namespaces: '{ns}' is not a namespace name.";
