@@ -144,6 +144,9 @@ internal static partial class KubernetesLog
     [LoggerMessage(5011, LogLevel.Error, "Kubernetes refused the write-back of {Key}; its waiting callers get FAILED_PRECONDITION and its pending changes are dropped: {Reason}")]
     public static partial void Refused(ILogger logger, string key, string reason);
 
+    [LoggerMessage(5012, LogLevel.Information, "Epoch {Epoch}: {Passes} write-back passes; per pass: {Entries:F1} outbox entries, {Servers:F1} game servers, {Ms:F1} ms")]
+    public static partial void WriteBackStats(ILogger logger, long epoch, int passes, double entries, double servers, double ms);
+
     [LoggerMessage(5010, LogLevel.Warning, "Could not set the pod-deletion-cost of {Pod}: {Reason}")]
     public static partial void PodCostFailed(ILogger logger, string pod, string reason);
 }

@@ -42,6 +42,7 @@ public sealed class WriteBack(
 {
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMilliseconds(250);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private (long Since, int Passes, int Entries, int Servers, double Ms) _stats = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
 
     /// <summary>A commit added an entry.</summary>
     public void Signal() => _signal.Writer.TryWrite(true);
@@ -95,6 +96,7 @@ public sealed class WriteBack(
     /// <summary>One pass over <paramref name="entries"/>; false when fenced (the term is over).</summary>
     private async Task<bool> PassAsync(List<OutboxEntry> entries, CancellationToken stopping)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var servers = entries
             .SelectMany(e => e.Changes.Select(c => (Entry: e.Id, Change: c)))
             .GroupBy(x => x.Change.Key, StringComparer.Ordinal)
@@ -157,7 +159,16 @@ public sealed class WriteBack(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var entry in entries) metrics.WriteBackLag(Math.Max(0, now - entry.AtUnixMs) / 1000.0);
         if (finished > 0) KubernetesLog.LateAnswers(log, finished.Value);
+        Report(entries.Count, servers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return true;
+    }
+
+    private void Report(int entries, int servers, double ms)
+    {
+        _stats = (_stats.Since, _stats.Passes + 1, _stats.Entries + entries, _stats.Servers + servers, _stats.Ms + ms);
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(_stats.Since) < TimeSpan.FromSeconds(10)) return;
+        KubernetesLog.WriteBackStats(log, lease.Epoch, _stats.Passes, _stats.Entries / (double)_stats.Passes, _stats.Servers / (double)_stats.Passes, _stats.Ms / _stats.Passes);
+        _stats = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
     }
 
     /// <summary>Stores and sends the held answers, queues the requeued requests, drops the entries. Null when fenced; else the late answers.</summary>

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Allocator.Tests.Infrastructure;
+using Allocator.Tests.Infrastructure.FakeKubernetes;
+using Xunit.Abstractions;
+
+namespace Allocator.Tests.KubernetesMode;
+
+/// <summary>Runs only under <c>scripts/bench-kubernetes.sh</c> (ALLOCATOR_BENCH=1).</summary>
+public sealed class BenchFactAttribute : FactAttribute
+{
+    public BenchFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("ALLOCATOR_BENCH") != "1") Skip = "benchmark: run scripts/bench-kubernetes.sh";
+    }
+}
+
+/// <summary>
+/// Kubernetes mode beside stand-alone, in one run: 3 replicas, the same fleet and the same
+/// open-loop load from the service's own load generator; Kubernetes is the in-process fake API
+/// server, reached over HTTP by the real client. Prints the load generator's rows and what the
+/// write-back cost.
+/// </summary>
+public class KubernetesBench(ITestOutputHelper output)
+{
+    private static string Setting(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+
+    [BenchFact]
+    public async Task Kubernetes_mode_beside_stand_alone_under_the_same_open_loop_load()
+    {
+        // The fake API server shares the test host with xunit: it must not wait for thread-pool growth.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+        var servers = int.Parse(Setting("BENCH_SERVERS", "2000"));
+        var rate = Setting("BENCH_RATE", "1000");
+        var duration = Setting("BENCH_DURATION", "10");
+        var redis = await RedisServer.GetAsync();
+        var rows = new List<string>();
+        var costs = new List<string>();
+
+        async Task Run(string scenario, FakeKubernetesApi? fake, params string[] settings)
+        {
+            var prefix = RedisServer.UniquePrefix("bench");
+            await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "b", settings);
+            var load = await LoadAsync(replicas, redis, prefix, scenario, rate, duration);
+            rows.Add(load.Split('\n').First(l => l.StartsWith("| ", StringComparison.Ordinal)));
+            if (Environment.GetEnvironmentVariable("BENCH_LOGS") == "1")
+            {
+                foreach (var line in replicas.All.SelectMany(r => r.Log.Split('\n')).Where(l => l.Contains("batches,") || l.Contains("Write-back") || l.Contains("Kubernetes mode:"))) output.WriteLine(line);
+            }
+            if (fake is null) return;
+            var hash = await KubernetesFleet.SettledAsync(fake, redis.Connection.GetDatabase(), prefix, TimeSpan.FromSeconds(120));
+            Assert.Empty(KubernetesFleet.Differences(KubernetesFleet.Servers(fake), hash));
+            var sessions = KubernetesFleet.Servers(fake).Sum(s => s.Counters["rooms"].Count);
+            var patches = fake.Requests.Count(r => r.Method == "PATCH");
+            costs.Add($"| {scenario} | {sessions} | {patches} | {(double)patches / Math.Max(1, sessions):F2} | {fake.Conflicts} | {fake.ListCalls} |");
+        }
+
+        await Run("stand-alone", null, $"--Allocator:Inventory:DemoFleet=servers={servers},nodes={Math.Max(1, servers / 100)},capacity=10,counter=rooms,fleet=demo");
+        foreach (var (scenario, writeBehind) in new[] { ("kubernetes, every answer confirmed", "false"), ("kubernetes, write-behind", "true") })
+        {
+            await using var fake = await FakeKubernetesApi.StartAsync();
+            KubernetesFleet.Seed(fake, servers, capacity: 10, nodes: Math.Max(1, servers / 100));
+            await Run(scenario, fake, KubernetesFleet.Settings(fake, $"--Allocator:Kubernetes:WriteBehind={writeBehind}"));
+        }
+
+        output.WriteLine($"{servers} servers x 10 rooms, 3 replicas, open loop {rate}/s for {duration} s\n");
+        output.WriteLine(Allocator.Service.Hosting.LoadCommand.Header);
+        foreach (var row in rows) output.WriteLine(row);
+        output.WriteLine("\n| write-back | sessions in Kubernetes | merge patches | patches per session | 409 conflicts | lists |\n|---|---:|---:|---:|---:|---:|");
+        foreach (var row in costs) output.WriteLine(row);
+    }
+
+    private static async Task<string> LoadAsync(ReplicaGroup replicas, RedisServer redis, string prefix, string scenario, string rate, string duration)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "Allocator.Service.dll"), "load",
+            "--targets", string.Join(",", replicas.All.Select(r => $"http://127.0.0.1:{r.Port}")),
+            "--rate", rate, "--duration", duration, "--fleet", "demo", "--counter", "rooms",
+            "--redis", redis.ConnectionString, "--prefix", prefix, "--scenario", scenario,
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await stdout + await stderr;
+    }
+}
