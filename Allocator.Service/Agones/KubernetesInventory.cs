@@ -26,6 +26,9 @@ public sealed class KubernetesInventory : IAsyncDisposable
 
     private KubernetesInventory(WakeSignal wake, string fleetId) => (_wake, _fleetId) = (wake, fleetId);
 
+    /// <summary>What the watches last reported of each server, for the write-back.</summary>
+    public ObservedGameServers Observed { get; } = new();
+
     /// <param name="positions">Scope -> resourceVersion the hash reflects; a scope without one is listed first.</param>
     public static KubernetesInventory Start(IKubernetes client, string fleetId, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
         TimeSpan watchTimeout, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
@@ -97,6 +100,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
                 {
                     if (change is GameServerSnapshot) metrics.Relisted();
                     if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
+                    Observed.Observe(change);
                     _events.Writer.TryWrite(new InventoryEvent(scope, change, null, null));
                     if (change is GameServerSnapshot) listed.TrySetResult();
                     _wake.Set();

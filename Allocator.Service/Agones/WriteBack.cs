@@ -209,14 +209,17 @@ public sealed class WriteBack(
         var slash = key.IndexOf('/');
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         GameServer? observed = null;
+        // The copy the watch (or our last patch) left saves a read; after a 409, read.
+        var cached = inventory.Observed.TryGet(key, out var copy);
         while (true)
         {
             // A leader that lost its lease stops writing; its successor repeats what is left.
             if (!lease.StillHeld) throw new OperationCanceledException("lease lost");
             try
             {
-                (observed, var resourceVersion) = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping));
+                observed = cached ? copy : AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
+                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping)).Server;
+                var resourceVersion = observed.ResourceVersion ?? "";
                 if (!observed.IsCandidate) return Outcome("gone", PatchKind.Gone, observed);
 
                 var applied = OutboxId.AppliedTo(observed, fleetId);
@@ -232,18 +235,21 @@ public sealed class WriteBack(
                 var updated = observed.Clone();
                 delta.ApplyTo(updated);
                 var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), resourceVersion);
-                await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
+                var accepted = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
                     AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: stopping);
+                inventory.Observed.Observe(AgonesGameServer.Read((JsonElement)accepted).Server);
                 return Outcome("applied", PatchKind.Landed, null);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
             {
+                inventory.Observed.Forget(key);
                 return Outcome("gone", PatchKind.Gone, null);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
             {
-                // Someone (the game server's SDK, Agones) changed it since we read it: read again.
-                metrics.WriteBack("conflict");
+                // Changed since the copy we used (the game server's SDK, Agones, or a stale copy): read it.
+                metrics.WriteBack(cached ? "stale_copy" : "conflict");
+                cached = false;
             }
             catch (HttpOperationException e) when ((int?)e.Response?.StatusCode is >= 400 and < 500 and not 408 and not 429)
             {
@@ -252,6 +258,7 @@ public sealed class WriteBack(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                cached = false;
                 metrics.WriteBack("error");
                 KubernetesLog.WriteBackFailed(log, key, e.Message);
                 await Task.Delay(RetryAfterError, time, stopping);

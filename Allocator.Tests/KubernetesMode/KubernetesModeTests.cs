@@ -209,12 +209,12 @@ public class KubernetesModeTests(ITestOutputHelper output)
         await using var fake = await FakeKubernetesApi.StartAsync();
         KubernetesFleet.Seed(fake, count: servers, capacity: 4);
         string? changed = null;
-        var read = new Regex($"^/apis/agones.dev/v1/namespaces/{KubernetesFleet.Namespace}/gameservers/([^/]+)$");
-        // The first time the write-back reads a game server, it is deleted (a fleet scale-down),
-        // or its game server fills its own rooms (players joining directly), before the read is served.
+        var patched = new Regex($"^/apis/agones.dev/v1/namespaces/{KubernetesFleet.Namespace}/gameservers/([^/]+)$");
+        // The first time the write-back patches a game server, it is deleted (a fleet scale-down),
+        // or its game server fills its own rooms (players joining directly), before the patch is served.
         fake.BeforeRequest = (method, path) =>
         {
-            if (method != "GET" || read.Match(path) is not { Success: true } m || Interlocked.CompareExchange(ref changed, m.Groups[1].Value, null) is not null) return;
+            if (method != "PATCH" || patched.Match(path) is not { Success: true } m || Interlocked.CompareExchange(ref changed, m.Groups[1].Value, null) is not null) return;
             if (change == "deleted") fake.Delete(KubernetesFleet.Namespace, changed);
             else fake.Mutate(KubernetesFleet.Namespace, changed, gs => gs["status"]!["counters"]!["rooms"]!["count"] = 4);
         };
