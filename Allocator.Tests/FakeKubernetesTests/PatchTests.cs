@@ -40,6 +40,23 @@ public class PatchTests
     }
 
     [Fact]
+    public async Task A_patch_taking_the_annotations_past_256_KiB_is_a_422_Invalid_and_changes_nothing()
+    {
+        await using var api = await FakeKubernetesApi.StartAsync();
+        using var client = api.Client();
+        api.Put(FakeKubernetesApi.GameServer("default", "a", counters: Rooms, annotations: new Dictionary<string, string> { ["big"] = new string('x', 200 * 1024) }));
+        var before = api.ResourceVersion;
+
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => PatchAsync(client, "a",
+            """{"metadata":{"annotations":{"more":"VALUE"}}}""".Replace("VALUE", new string('y', 60 * 1024)), V1Patch.PatchType.MergePatch));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
+        Assert.Contains("metadata.annotations: Too long: must have at most 262144 bytes", error.Response.Content);
+        Assert.Equal(before, api.ResourceVersion);
+        Assert.Null(api.Get("default", "a")!["metadata"]!["annotations"]!["more"]);
+    }
+
+    [Fact]
     public async Task A_merge_patch_with_a_stale_version_is_a_409_conflict_and_changes_nothing()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
