@@ -20,9 +20,10 @@ namespace Allocator.Service.Agones;
 /// <summary>
 /// Kubernetes mode, one leadership term: applies the outbox to Kubernetes. Each pass takes the
 /// pending entries in order, coalesces them per game server into one merge patch (computed on
-/// the object as just read, with its resourceVersion as precondition; a 409 reads again and
-/// re-applies only our change), then, fenced, stores and sends the answers that waited, queues
-/// again the requests whose server was gone, and drops the entries. The annotation
+/// the copy the watch or our last patch left, else on the object as read, with that
+/// resourceVersion as precondition; a 409 reads again and re-applies only our change), then,
+/// fenced, stores and sends the answers that waited (or Kubernetes' refusal), queues again the
+/// requests whose server was gone or full, and drops the entries. The annotation
 /// <see cref="OutboxId.Annotation"/> makes a pass idempotent: a new leader repeating the pass of
 /// one that died skips what Kubernetes already has, so every write-back lands once.
 /// </summary>
