@@ -18,7 +18,17 @@ public sealed record StreamBacklog(string Stream, long Undelivered, long Pending
         var backlog = new List<StreamBacklog>(2);
         foreach (var (name, key) in new[] { ("requests", keys.Requests), ("inventory", keys.Inventory) })
         {
-            var group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup);
+            StreamGroupInfo group;
+            try
+            {
+                group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == KeyLayout.ProcessorGroup);
+            }
+            catch (RedisServerException e) when (e.Message.Contains("no such key", StringComparison.Ordinal))
+            {
+                // No stream yet (a fleet whose first leader has not begun): nothing waits in it.
+                group = default;
+            }
+
             backlog.Add(new StreamBacklog(name, group.Lag ?? 0, group.PendingMessageCount));
         }
 
