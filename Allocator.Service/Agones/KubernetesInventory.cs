@@ -48,7 +48,10 @@ public sealed class KubernetesInventory : IAsyncDisposable
         return inventory;
     }
 
-    /// <summary>The write-back found a game server gone or no longer allocatable (observed: as it is now, null when deleted).</summary>
+    /// <summary>
+    /// The write-back will never write a server's pending changes (it is gone, not allocatable,
+    /// full, or Kubernetes refused them): the fleet takes <paramref name="observed"/> (null: deleted).
+    /// </summary>
     public void Vanished(string key, GameServer? observed)
     {
         _events.Writer.TryWrite(new InventoryEvent(null, null, key, observed));
