@@ -13,7 +13,8 @@ namespace Allocator.Service.Agones;
 public static class GameServerPatch
 {
     /// <param name="updated">The object as read, with <paramref name="delta"/> applied.</param>
-    public static string Build(GameServer updated, ServerDelta delta, string outboxId, string resourceVersion)
+    /// <param name="stateChanged">Whether applying it changed the state (Ready to Allocated).</param>
+    public static string Build(GameServer updated, ServerDelta delta, string outboxId, string resourceVersion, bool stateChanged)
     {
         var annotations = new JsonObject();
         foreach (var key in delta.Annotations.Keys) annotations[key] = updated.Annotations[key];
@@ -26,7 +27,7 @@ public static class GameServerPatch
         }
 
         var status = new JsonObject();
-        if (delta.Allocate) status["state"] = updated.State;
+        if (stateChanged) status["state"] = updated.State;
         var counters = new JsonObject();
         foreach (var key in delta.Counters.Keys.Where(updated.Counters.ContainsKey))
         {

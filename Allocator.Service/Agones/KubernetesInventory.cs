@@ -52,9 +52,10 @@ public sealed class KubernetesInventory : IAsyncDisposable
     /// The write-back will never write a server's pending changes (it is gone, not allocatable,
     /// full, or Kubernetes refused them): the fleet takes <paramref name="observed"/> (null: deleted).
     /// </summary>
-    public void Vanished(string key, GameServer? observed)
+    /// <param name="through">The last outbox entry the write-back gave up for this server; newer changes stay pending.</param>
+    public void Vanished(string key, GameServer? observed, string through)
     {
-        _events.Writer.TryWrite(new InventoryEvent(null, null, key, observed));
+        _events.Writer.TryWrite(new InventoryEvent(null, null, key, observed, through));
         _wake.Set();
     }
 
@@ -81,7 +82,9 @@ public sealed class KubernetesInventory : IAsyncDisposable
             }
             else
             {
-                WatchedFleet.Abandon(fleet, e.VanishedKey!, e.Observed);
+                // The newest copy seen, so giving up never takes the fleet back to an older state.
+                var newest = e.Observed is not null && Observed.TryGet(e.VanishedKey!, out var seen) ? seen : e.Observed;
+                WatchedFleet.Abandon(fleet, e.VanishedKey!, newest, e.Through!, _fleetId);
             }
         }
     }
@@ -104,7 +107,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
                     if (change is GameServerSnapshot) metrics.Relisted();
                     if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
                     Observed.Observe(change);
-                    _events.Writer.TryWrite(new InventoryEvent(scope, change, null, null));
+                    _events.Writer.TryWrite(new InventoryEvent(scope, change, null, null, null));
                     if (change is GameServerSnapshot) listed.TrySetResult();
                     _wake.Set();
                 }
@@ -135,5 +138,5 @@ public sealed class KubernetesInventory : IAsyncDisposable
     }
 }
 
-/// <summary>A watch change of a scope, or a game server the write-back found gone.</summary>
-public sealed record InventoryEvent(string? Scope, GameServerChange? Change, string? VanishedKey, GameServer? Observed);
+/// <summary>A watch change of a scope, or a game server whose changes through entry <see cref="Through"/> the write-back gave up.</summary>
+public sealed record InventoryEvent(string? Scope, GameServerChange? Change, string? VanishedKey, GameServer? Observed, string? Through);

@@ -40,7 +40,7 @@ public sealed class KubernetesMode(
         var positions = (await db.HashGetAllAsync(keys.WatchPositions)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
         var pending = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox));
         var ledger = new WriteBackLedger(epoch, settings.WriteBehind);
-        ledger.Hold(pending.SelectMany(e => e.Changes).SelectMany(c => c.Holds).Select(h => h.RequestId));
+        foreach (var entry in pending) ledger.Hold(entry);
         var scopes = settings.Scopes();
 
         var inventory = KubernetesInventory.Start(_client.Value, fleetId, scopes, positions, settings.WatchTimeout, wake, metrics, time, log);
@@ -62,7 +62,7 @@ public sealed class KubernetesMode(
         var (server, version) = AgonesGameServer.Read(sample);
         var change = new Allocation.ServerDelta { Allocate = true, Counters = { ["rooms"] = new Allocation.CounterDelta { Count = 1 } } };
         change.ApplyTo(server);
-        _ = GameServerPatch.Build(server, change, "0-1", version);
+        _ = GameServerPatch.Build(server, change, "0-1", version, stateChanged: true);
         _ = WatchedFleet.Reconciled(new Allocation.Fleet(), server, "warmup");
         _ = await scripts.WriteBack.RunAsync(db, [keys.Leader, keys.Epoch, keys.Outbox, keys.Requests],
             [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0]);

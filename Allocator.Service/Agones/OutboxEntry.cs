@@ -57,6 +57,8 @@ public static class OutboxId
     /// <summary>Orders two ids; a missing or unreadable id is older than any.</summary>
     public static int Compare(string? a, string? b) => Parse(a).CompareTo(Parse(b));
 
+    public static readonly IComparer<string?> Comparer = Comparer<string?>.Create(Compare);
+
     private static (long, long) Parse(string? id)
     {
         var dash = id?.IndexOf('-') ?? -1;

@@ -34,10 +34,11 @@ public static class WatchedFleet
     }
 
     /// <summary>
-    /// The write-back found the server gone (<paramref name="observed"/> null) or no longer
-    /// allocatable: its pending changes will never be written, so they are dropped.
+    /// The write-back gave up the server's changes through outbox entry <paramref name="through"/>
+    /// (the server is gone, full or refused them): the fleet takes <paramref name="observed"/>
+    /// (null: deleted) plus only the pending changes after that entry, which are still to be written.
     /// </summary>
-    public static void Abandon(Fleet fleet, string key, GameServer? observed)
+    public static void Abandon(Fleet fleet, string key, GameServer? observed, string through, string fleetId)
     {
         if (observed is null)
         {
@@ -45,9 +46,9 @@ public static class WatchedFleet
             return;
         }
 
-        var copy = observed.Clone();
-        copy.Pending = null;
-        fleet.Put(copy);
+        var current = fleet.Find(key);
+        if (current?.Pending is { } pending) current.Pending = [.. pending.Where(p => OutboxId.Compare(p.Id, through) > 0)];
+        fleet.Put(Reconciled(fleet, observed.Clone(), fleetId));
     }
 
     /// <summary>

@@ -43,6 +43,8 @@ public sealed class WriteBack(
 {
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMilliseconds(250);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // The newest outbox entry read so far: older ones no longer in the outbox are finished.
+    private string? _lastSeen;
     private (long Since, int Passes, int Entries, int Servers, double Ms) _stats = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
 
     /// <summary>A commit added an entry.</summary>
@@ -64,7 +66,7 @@ public sealed class WriteBack(
 
                 if (!await PassAsync(entries, stopping)) return;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested || !lease.StillHeld)
             {
                 return;
             }
@@ -78,7 +80,13 @@ public sealed class WriteBack(
         }
     }
 
-    private async Task<List<OutboxEntry>> ReadAsync(int count) => OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox, "-", "+", count));
+    private async Task<List<OutboxEntry>> ReadAsync(int count)
+    {
+        var entries = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox, "-", "+", count));
+        ledger.ReleaseFinished(entries.FirstOrDefault()?.Id, _lastSeen);
+        if (entries.Count > 0 && OutboxId.Compare(entries[^1].Id, _lastSeen) > 0) _lastSeen = entries[^1].Id;
+        return entries;
+    }
 
     private async Task WaitAsync(CancellationToken stopping)
     {
@@ -102,51 +110,54 @@ public sealed class WriteBack(
             .SelectMany(e => e.Changes.Select(c => (Entry: e.Id, Change: c)))
             .GroupBy(x => x.Change.Key, StringComparer.Ordinal)
             .ToList();
-        var results = new ConcurrentBag<(string Key, List<HeldAnswer> Holds, PatchResult Result)>();
+        var results = new ConcurrentBag<(string Key, List<(string Entry, OutboxChange Change)> Items, PatchResult Result)>();
         // Servers are independent: each finds its outcome; the pass finishes them together.
         await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = options.Kubernetes.WriteBackConcurrency, CancellationToken = stopping },
             async (server, token) =>
             {
                 var items = server.ToList();
-                results.Add((server.Key, [.. items.SelectMany(i => i.Change.Holds)], await PatchAsync(server.Key, items, token)));
+                results.Add((server.Key, items, await PatchAsync(server.Key, items, token)));
             });
 
         var answered = new List<HeldAnswer>();
-        var requeued = new List<HeldAnswer>();
-        foreach (var (key, holds, result) in results)
+        var requeued = new List<(string Entry, HeldAnswer Hold)>();
+        foreach (var (key, items, result) in results)
         {
-            switch (result.Kind)
+            answered.AddRange(items.Where(i => result.Landed(i.Entry)).SelectMany(i => i.Change.Holds));
+            if (result.Kind == PatchKind.Landed) continue;
+
+            var dropped = items.Where(i => !result.Landed(i.Entry)).SelectMany(i => i.Change.Holds.Select(h => (i.Entry, Hold: h))).ToList();
+            if (result.Kind == PatchKind.Refused)
             {
-                case PatchKind.Landed:
-                    answered.AddRange(holds);
-                    continue;
-                case PatchKind.Refused:
-                    // Kubernetes will never take this change: the callers get its reason.
-                    var refusal = Outcomes.ToJson(Outcomes.Error(Grpc.Core.StatusCode.FailedPrecondition,
-                        $"Kubernetes refused the allocation on game server {key}: {result.Reason}"));
-                    answered.AddRange(holds.Select(h => h with { Outcome = refusal }));
-                    KubernetesLog.Refused(log, key, result.Reason);
-                    break;
-                default:
-                    requeued.AddRange(holds);
-                    KubernetesLog.Gone(log, key, holds.Count);
-                    break;
+                // Kubernetes will never take this change: the callers get its reason.
+                var refusal = Outcomes.ToJson(Outcomes.Error(Grpc.Core.StatusCode.FailedPrecondition,
+                    $"Kubernetes refused the allocation on game server {key}: {result.Reason}"));
+                answered.AddRange(dropped.Select(d => d.Hold with { Outcome = refusal }));
+                KubernetesLog.Refused(log, key, result.Reason);
+            }
+            else
+            {
+                requeued.AddRange(dropped);
+                KubernetesLog.Gone(log, key, dropped.Count);
             }
 
-            // Its pending changes will never be written: the fleet takes what Kubernetes has.
+            // Its changes up to this pass will never be written: the fleet takes what Kubernetes has.
             // Before the requests are queued again, so the batch that reads them no longer has the server.
-            inventory.Vanished(key, result.Observed);
+            inventory.Vanished(key, result.Observed, items.MaxBy(i => i.Entry, OutboxId.Comparer).Entry);
         }
 
-        ledger.Release(requeued.Select(h => h.RequestId));
+        // Released before they are queued again, so the batch that reads them decides them.
+        ledger.Release(requeued.Select(r => r.Hold.RequestId));
         long? finished;
         try
         {
-            finished = await FinishAsync(entries, answered, requeued);
+            finished = await FinishAsync(entries, answered, [.. requeued.Select(r => r.Hold)]);
         }
         catch
         {
-            ledger.Hold(requeued.Select(h => h.RequestId));
+            // Unknown whether the script ran: held again with their entries, which the next read
+            // releases if they are gone (ReleaseFinished).
+            foreach (var (entry, hold) in requeued) ledger.Hold(entry, [hold.RequestId]);
             throw;
         }
 
@@ -203,48 +214,67 @@ public sealed class WriteBack(
     /// <summary>
     /// Writes one game server's changes (in entry order) back; retries conflicts and transient
     /// errors until it lands, the server is gone or has no room left, Kubernetes refuses it for
-    /// good, or the term ends.
+    /// good, or the term ends. Giving up is decided only on a fresh read, never on a cached copy.
     /// </summary>
     private async Task<PatchResult> PatchAsync(string key, List<(string Entry, OutboxChange Change)> items, CancellationToken stopping)
     {
         var slash = key.IndexOf('/');
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         GameServer? observed = null;
+        string? applied = null;
         // The copy the watch (or our last patch) left saves a read; after a 409, read.
         var cached = inventory.Observed.TryGet(key, out var copy);
         while (true)
         {
             // A leader that lost its lease stops writing; its successor repeats what is left.
             if (!lease.StillHeld) throw new OperationCanceledException("lease lost");
+            var patching = false;
             try
             {
-                observed = cached ? copy : AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping)).Server;
-                var resourceVersion = observed.ResourceVersion ?? "";
-                if (!observed.IsCandidate) return Outcome("gone", PatchKind.Gone, observed);
+                if (cached)
+                {
+                    observed = copy;
+                }
+                else
+                {
+                    observed = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
+                        AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping)).Server;
+                    inventory.Observed.Observe(observed);
+                }
 
-                var applied = OutboxId.AppliedTo(observed, fleetId);
+                // Entries Kubernetes already has (a predecessor's pass) landed, whatever happens now.
+                applied = OutboxId.AppliedTo(observed, fleetId);
                 var todo = items.Where(i => OutboxId.Compare(i.Entry, applied) > 0).ToList();
-                if (todo.Count == 0) return Outcome("already_applied", PatchKind.Landed, null);
+                if (todo.Count == 0) return Outcome("already_applied", PatchKind.Landed, null, applied);
 
                 var delta = new ServerDelta();
                 foreach (var item in todo) delta.Merge(item.Change.Delta);
-                // Something other than this allocator used the room meanwhile: the sessions decided
-                // on it cannot be honoured; their callers (if still waiting) get another server.
-                if (!delta.FitsOn(observed)) return Outcome("no_room", PatchKind.Gone, observed);
+                // Gone, or someone else used the room (or took the Ready server) meanwhile: the
+                // sessions decided on it cannot be honoured; their callers get another server.
+                if (!observed.IsCandidate || !delta.FitsOn(observed))
+                {
+                    if (cached)
+                    {
+                        cached = false;
+                        continue;
+                    }
+
+                    return Outcome(observed.IsCandidate ? "no_room" : "gone", PatchKind.Gone, observed, applied);
+                }
 
                 var updated = observed.Clone();
                 delta.ApplyTo(updated);
-                var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), resourceVersion);
+                var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), observed.ResourceVersion ?? "", stateChanged: updated.State != observed.State);
+                patching = true;
                 var accepted = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
                     AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: stopping);
                 inventory.Observed.Observe(AgonesGameServer.Read((JsonElement)accepted).Server);
-                return Outcome("applied", PatchKind.Landed, null);
+                return Outcome("applied", PatchKind.Landed, null, applied);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
             {
                 inventory.Observed.Forget(key);
-                return Outcome("gone", PatchKind.Gone, null);
+                return Outcome("gone", PatchKind.Gone, null, applied);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
             {
@@ -252,13 +282,14 @@ public sealed class WriteBack(
                 metrics.WriteBack(cached ? "stale_copy" : "conflict");
                 cached = false;
             }
-            catch (HttpOperationException e) when ((int?)e.Response?.StatusCode is >= 400 and < 500 and not 408 and not 429)
+            catch (HttpOperationException e) when (patching && (int?)e.Response?.StatusCode is 400 or 413 or 422)
             {
-                // Invalid (e.g. annotations over Kubernetes' size limit) or forbidden: retrying cannot help.
-                return Outcome("refused", PatchKind.Refused, observed, $"{(int)e.Response!.StatusCode} {e.Response.Content}");
+                // The patch itself is invalid (e.g. annotations over Kubernetes' size limit): retrying cannot help.
+                return Outcome("refused", PatchKind.Refused, observed, applied, $"{(int)e.Response!.StatusCode} {e.Response.Content}");
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stopping.IsCancellationRequested && lease.StillHeld)
             {
+                // Anything else (5xx, 401/403 while credentials or RBAC settle, a client timeout): again.
                 cached = false;
                 metrics.WriteBack("error");
                 KubernetesLog.WriteBackFailed(log, key, e.Message);
@@ -267,14 +298,18 @@ public sealed class WriteBack(
         }
     }
 
-    private PatchResult Outcome(string metric, PatchKind kind, GameServer? observed, string reason = "")
+    private PatchResult Outcome(string metric, PatchKind kind, GameServer? observed, string? applied, string reason = "")
     {
         metrics.WriteBack(metric);
-        return new PatchResult(kind, observed, reason);
+        return new PatchResult(kind, observed, applied, reason);
     }
 
     private enum PatchKind { Landed, Gone, Refused }
 
     /// <param name="Observed">The server as last read (null when deleted): what the fleet takes when its changes are dropped.</param>
-    private sealed record PatchResult(PatchKind Kind, GameServer? Observed, string Reason);
+    /// <param name="Applied">The last of our entries Kubernetes already had: those landed, even when the rest did not.</param>
+    private sealed record PatchResult(PatchKind Kind, GameServer? Observed, string? Applied, string Reason)
+    {
+        public bool Landed(string entry) => Kind == PatchKind.Landed || OutboxId.Compare(entry, Applied) <= 0;
+    }
 }

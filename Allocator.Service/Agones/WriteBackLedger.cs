@@ -13,7 +13,8 @@ namespace Allocator.Service.Agones;
 /// </summary>
 public sealed class WriteBackLedger(long epoch, bool writeBehind)
 {
-    private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
+    // Held request id -> the outbox entry holding its answer.
+    private readonly ConcurrentDictionary<string, string> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OutboxChange> _batch = new(StringComparer.Ordinal);
     private long _sequence = 1;
 
@@ -22,14 +23,34 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
 
     public bool IsHeld(string requestId) => _held.ContainsKey(requestId);
 
-    public void Hold(IEnumerable<string> requestIds)
+    /// <summary>The answers of <paramref name="entry"/> wait in the outbox.</summary>
+    public void Hold(OutboxEntry entry) => Hold(entry.Id, HeldIds(entry));
+
+    public void Hold(string entryId, IEnumerable<string> requestIds)
     {
-        foreach (var id in requestIds) _held.TryAdd(id, 0);
+        foreach (var id in requestIds) _held[id] = entryId;
     }
 
     public void Release(IEnumerable<string> requestIds)
     {
         foreach (var id in requestIds) _held.TryRemove(id, out _);
+    }
+
+    /// <summary>
+    /// Releases the ids of entries that are no longer in the outbox: every entry up to
+    /// <paramref name="lastSeen"/> (read before, so committed) older than <paramref name="firstPresent"/>
+    /// (null: the outbox is empty). Entries leave the outbox in order, and only when finished;
+    /// this repairs the set after a pass whose outcome was not known (its reply was lost).
+    /// </summary>
+    public void ReleaseFinished(string? firstPresent, string? lastSeen)
+    {
+        foreach (var (id, entry) in _held)
+        {
+            if (OutboxId.Compare(entry, lastSeen) <= 0 && (firstPresent is null || OutboxId.Compare(entry, firstPresent) < 0))
+            {
+                _held.TryRemove(KeyValuePair.Create(id, entry));
+            }
+        }
     }
 
     /// <summary>A batch is being decided (again, after a conflict): forget what was recorded.</summary>
@@ -69,7 +90,7 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     /// </summary>
     public void Committing(OutboxEntry? entry)
     {
-        if (entry is not null) Hold(HeldIds(entry));
+        if (entry is not null) Hold(entry);
     }
 
     /// <summary>The commit did not happen: nothing of the batch is held.</summary>

@@ -82,13 +82,14 @@ public sealed class ServerDelta
     }
 
     /// <summary>
-    /// Applies the change to <paramref name="server"/> as it is now. Only a Ready server becomes
-    /// Allocated (one shutting down stays so); counts stay within [0, capacity], lists within
-    /// their capacity, as allocating does.
+    /// Applies the change to <paramref name="server"/> as it is now. Every change comes from
+    /// allocations, so a Ready server becomes Allocated (even when the change that moved it
+    /// there was dropped); one shutting down stays so. Counts stay within [0, capacity], lists
+    /// within their capacity, as allocating does.
     /// </summary>
     public void ApplyTo(GameServer server)
     {
-        if (Allocate && server.State == GameServerStates.Ready) server.State = GameServerStates.Allocated;
+        if (server.State == GameServerStates.Ready) server.State = GameServerStates.Allocated;
         foreach (var (key, value) in Labels) server.Labels[key] = value;
         foreach (var (key, value) in Annotations) server.Annotations[key] = value;
         foreach (var (key, change) in Counters)
@@ -117,11 +118,14 @@ public sealed class ServerDelta
     }
 
     /// <summary>
-    /// Whether every increment and added list value still fits on <paramref name="server"/> as
-    /// it is now (something else may have used the room since the allocation was decided).
+    /// Whether the change still fits on <paramref name="server"/> as it is now: a Ready server it
+    /// took is still Ready, and every increment and added list value has room (something else
+    /// may have used it since the allocation was decided).
     /// </summary>
     public bool FitsOn(GameServer server)
     {
+        // The allocation took a Ready server: if someone else has allocated it since, it is not ours.
+        if (Allocate && server.State != GameServerStates.Ready) return false;
         foreach (var (key, change) in Counters)
         {
             if (change.Count <= 0 || !server.Counters.TryGetValue(key, out var counter)) continue;

@@ -118,6 +118,54 @@ public class WriteBackModelTests
     }
 
     [Fact]
+    public void A_Ready_server_the_change_took_no_longer_fits_once_someone_else_allocated_it()
+    {
+        var change = new ServerDelta { Allocate = true, Counters = { ["rooms"] = new CounterDelta { Count = 1 } } };
+        Assert.True(change.FitsOn(FleetBuilder.Server("a", capacity: 4)));
+        Assert.False(change.FitsOn(FleetBuilder.Server("a", state: GameServerStates.Allocated, capacity: 4)));
+        // A later session on a server already ours needs only room; and any change leaves a Ready server Allocated.
+        var later = new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = 1 } } };
+        Assert.True(later.FitsOn(FleetBuilder.Server("a", state: GameServerStates.Allocated, rooms: 1, capacity: 4)));
+        var ready = FleetBuilder.Server("b", capacity: 4);
+        later.ApplyTo(ready);
+        Assert.Equal(GameServerStates.Allocated, ready.State);
+    }
+
+    [Fact]
+    public void Giving_up_a_server_s_changes_keeps_the_ones_committed_after_them()
+    {
+        var stored = FleetBuilder.Server("a", state: GameServerStates.Allocated, rooms: 3, capacity: 4);
+        stored.Pending =
+        [
+            new PendingWrite("5-1", new ServerDelta { Allocate = true, Counters = { ["rooms"] = new CounterDelta { Count = 2 } } }),
+            new PendingWrite("5-2", new ServerDelta { Counters = { ["rooms"] = new CounterDelta { Count = 1 } } }),
+        ];
+        var fleet = FleetBuilder.Of(stored);
+
+        // The write-back gave up 5-1 (say Kubernetes refused it); 5-2 is still to be written.
+        WatchedFleet.Abandon(fleet, "default/a", FleetBuilder.Server("a", capacity: 4), through: "5-1", fleetId: "fleet-a");
+
+        var now = fleet.Find("default/a")!;
+        Assert.Equal("5-2", Assert.Single(now.Pending!).Id);
+        Assert.Equal((GameServerStates.Allocated, 1L), (now.State, now.Counters["rooms"].Count));
+    }
+
+    [Fact]
+    public void Held_ids_of_entries_that_left_the_outbox_are_released_and_newer_ones_kept()
+    {
+        var ledger = new WriteBackLedger(epoch: 5, writeBehind: true);
+        ledger.Hold("5-1", ["a"]);
+        ledger.Hold("5-2", ["b"]);
+        ledger.Hold("5-3", ["c"]); // committed after the last read: never released by it
+
+        ledger.ReleaseFinished(firstPresent: "5-2", lastSeen: "5-2");
+        Assert.Equal([false, true, true], new[] { "a", "b", "c" }.Select(ledger.IsHeld));
+
+        ledger.ReleaseFinished(firstPresent: null, lastSeen: "5-2");
+        Assert.Equal([false, false, true], new[] { "a", "b", "c" }.Select(ledger.IsHeld));
+    }
+
+    [Fact]
     public void Outbox_ids_order_by_epoch_then_sequence_and_a_missing_one_is_oldest()
     {
         Assert.True(OutboxId.Compare("10-1", "9-99") > 0);
@@ -201,7 +249,7 @@ public class WriteBackModelTests
         };
         change.ApplyTo(server);
 
-        var patch = JsonNode.Parse(GameServerPatch.Build(server, change, OutboxId.Mark("fleet-a", "7-3"), "412"))!;
+        var patch = JsonNode.Parse(GameServerPatch.Build(server, change, OutboxId.Mark("fleet-a", "7-3"), "412", stateChanged: true))!;
 
         Assert.Equal("412", (string?)patch["metadata"]!["resourceVersion"]);
         Assert.Equal("fleet-a:7-3", (string?)patch["metadata"]!["annotations"]![OutboxId.Annotation]);
