@@ -24,6 +24,7 @@ public sealed class KubernetesMode(
     ILoggerFactory logs)
 {
     private readonly Lazy<IKubernetes> _client = new(() => new Kubernetes(Configuration(options.Value.Kubernetes)));
+    private LeaderPodCost? _podCost;
 
     public bool Enabled => options.Value.Inventory.IsKubernetes;
 
@@ -47,7 +48,8 @@ public sealed class KubernetesMode(
         var writeBack = new WriteBack(_client.Value, fleetId, db, keys, scripts, lease, ledger, inventory, metrics, options.Value, time, log);
         KubernetesLog.Resuming(log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
             pending.Count, pending.Sum(e => e.Changes.Sum(c => c.Holds.Count)), started.ElapsedMilliseconds);
-        return new KubernetesTerm(ledger, inventory, writeBack, LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, log));
+        _podCost ??= LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, log);
+        return new KubernetesTerm(ledger, inventory, writeBack, _podCost);
     }
 
     /// <summary>
@@ -100,14 +102,13 @@ public sealed class KubernetesTerm : IAsyncDisposable
     private readonly LeaderPodCost _podCost;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writing;
-    private readonly Task _marking;
 
     public KubernetesTerm(WriteBackLedger ledger, KubernetesInventory inventory, WriteBack writeBack, LeaderPodCost podCost)
     {
         Ledger = ledger;
         (_inventory, _writeBack, _podCost) = (inventory, writeBack, podCost);
         _writing = Task.Run(() => writeBack.RunAsync(_stop.Token));
-        _marking = podCost.MarkAsync(CancellationToken.None);
+        _ = podCost.MarkAsync();
     }
 
     public WriteBackLedger Ledger { get; }
@@ -132,7 +133,6 @@ public sealed class KubernetesTerm : IAsyncDisposable
         await _writing; // never faults: a pass ends on cancellation or fencing, and Redis errors are retried
         await _inventory.DisposeAsync();
         // Not awaited: on a hand-over the process is about to exit and the successor marks its own pod.
-        // After the mark, so a short term cannot leave its mark behind.
-        _ = _marking.ContinueWith(_ => _podCost.ClearAsync(CancellationToken.None), TaskScheduler.Default).Unwrap();
+        _ = _podCost.ClearAsync();
     }
 }
