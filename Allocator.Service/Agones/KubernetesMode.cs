@@ -67,7 +67,7 @@ public sealed class KubernetesMode(
         _ = GameServerPatch.Build(server, change, "0-1", version, stateChanged: true);
         _ = WatchedFleet.Reconciled(new Allocation.Fleet(), server, "warmup");
         _ = await scripts.WriteBack.RunAsync(db, [keys.Leader, keys.Epoch, keys.Outbox, keys.Requests],
-            [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0]);
+            [notOurs.LockId, 0, 1000, keys.Wake.ToString(), 0, 0, 0]);
         try
         {
             // Bounded: readiness must not wait on an API server that does not answer.

@@ -188,7 +188,8 @@ public sealed class WriteBack(
     {
         var keyList = new List<RedisKey> { keys.Leader, keys.Epoch, keys.Outbox, keys.Requests };
         keyList.AddRange(answered.Select(h => keys.Result(h.RequestId)));
-        var args = new List<RedisValue> { lease.LockId, lease.Epoch, (long)options.ResultTtl.TotalMilliseconds, keys.Wake.ToString() };
+        keyList.AddRange(answered.Concat(requeued).Select(h => keys.Held(h.RequestId)));
+        var args = new List<RedisValue> { lease.LockId, lease.Epoch, (long)options.ResultTtl.TotalMilliseconds, keys.Wake.ToString(), answered.Count };
         foreach (var h in answered)
         {
             // One message per answer: the script sends only the answers it could store.

@@ -20,6 +20,7 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
         var fresh = batch.Answers.Where(a => !a.AlreadyStored).ToList();
         var keyList = new List<RedisKey>(9 + fresh.Count) { keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq, keys.Outbox, keys.WatchPositions };
         keyList.AddRange(fresh.Select(a => keys.Result(a.Request.RequestId)));
+        keyList.AddRange(fresh.Where(a => a.Held).Select(a => keys.Held(a.Request.RequestId)));
 
         var args = new List<RedisValue>(16 + batch.Changed.Count * 2 + batch.Answers.Count * 4)
         {
@@ -28,6 +29,7 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
             KeyLayout.ProcessorGroup,
             (long)options.Value.RequestHistory.TotalMilliseconds,
             options.Value.ChangeLogLength,
+            fresh.Count,
             batch.Changed.Count,
         };
         foreach (var server in batch.Changed)
@@ -50,12 +52,13 @@ public sealed class BatchCommitter(KeyLayout keys, Scripts scripts, IOptions<All
 
         foreach (var answer in fresh)
         {
-            // A held answer is stored by the write-back once Kubernetes has the allocation.
+            // A held answer is stored by the write-back once Kubernetes has the allocation; until
+            // then its held marker lives (at most as long as the answer would).
             args.Add(answer.Held ? "" : Outcomes.ToJson(answer.Outcome));
             // An allocation's answer is kept for idempotent retries; an error (no effect) only
             // long enough to fence late commits and re-answer lost replies.
             var ttl = answer.Outcome.Code == 0 ? options.Value.ResultTtl : options.Value.ErrorResultTtl;
-            args.Add(answer.Held ? -1 : (long)ttl.TotalMilliseconds);
+            args.Add((long)ttl.TotalMilliseconds);
         }
 
         AddAcks(args, batch, RequestKind.Allocation);

@@ -88,11 +88,13 @@ public sealed class RequestSubmitter(
     {
         try
         {
-            var settled = await scripts.Settle.RunAsync(db, [keys.Result(id), keys.Leader],
+            var settled = await scripts.Settle.RunAsync(db, [keys.Result(id), keys.Leader, keys.Held(id)],
             [
                 Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated")),
                 Outcomes.ToJson(Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated")),
                 (long)options.Value.ErrorResultTtl.TotalMilliseconds,
+                Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded,
+                    "deadline exceeded while Kubernetes confirmed the allocation; it may still be allocated: retry with the same x-request-id to learn the answer")),
             ]).WaitAsync(options.Value.SettleTimeout, time);
             return Outcomes.FromJson((string)settled!);
         }

@@ -37,6 +37,9 @@ public sealed class KeyLayout(string prefix)
 
     public RedisKey Result(string requestId) => Tag + "result:" + requestId;
 
+    /// <summary>Kubernetes mode: set while a request's answer waits for Kubernetes (a front then does not settle it).</summary>
+    public RedisKey Held(string requestId) => Tag + "held:" + requestId;
+
     public RedisChannel Reply(string replica) => RedisChannel.Literal(Tag + "reply:" + replica);
     public RedisChannel Wake => RedisChannel.Literal(Tag + "wake");
     /// <summary>Leadership announcements (a lease was released) so candidates try at once.</summary>

@@ -295,6 +295,35 @@ public class KubernetesModeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_allocation_Kubernetes_confirms_after_the_caller_s_deadline_is_not_lost_a_retry_gets_it()
+    {
+        await using var fake = await FakeKubernetesApi.StartAsync();
+        KubernetesFleet.Seed(fake, count: 1, capacity: 4);
+        var slow = 1;
+        // Kubernetes takes 3 s to answer the first write-back.
+        fake.BeforeRequest = (method, _) =>
+        {
+            if (method == "PATCH" && Interlocked.Exchange(ref slow, 0) == 1) Thread.Sleep(3000);
+        };
+        var redis = await RedisServer.GetAsync();
+        var prefix = RedisServer.UniquePrefix("k8s-late");
+        var db = redis.Connection.GetDatabase();
+        await using var replica = await ReplicaProcess.StartAsync("l1", redis.ConnectionString, prefix, KubernetesFleet.Settings(fake));
+
+        var late = await Assert.ThrowsAsync<RpcException>(() =>
+            replica.Allocation.AllocateAsync(Session, new Metadata { { "x-request-id", "late-1" } }, DateTime.UtcNow.AddSeconds(1.5)).ResponseAsync);
+        await KubernetesFleet.SettledAsync(fake, db, prefix);
+        var retry = await AllocateAsync(replica, "late-1");
+
+        Assert.Equal(StatusCode.DeadlineExceeded, late.StatusCode);
+        Assert.Contains("it may still be allocated", late.Status.Detail);
+        // The allocation landed once, and the retry is told so instead of being allocated again.
+        Assert.Equal(("gs-00", 1L), (retry.GameServerName, retry.Counters["rooms"].Count));
+        Assert.Equal(1, KubernetesFleet.Rooms(fake.Get(KubernetesFleet.Namespace, "gs-00")!));
+        Assert.False(await db.KeyExistsAsync(new Allocator.Service.Storage.KeyLayout(prefix).Held("late-1")));
+    }
+
+    [Fact]
     public async Task When_the_watch_history_is_compacted_the_leader_relists_once_and_drops_what_was_deleted_meanwhile()
     {
         await using var fake = await FakeKubernetesApi.StartAsync();

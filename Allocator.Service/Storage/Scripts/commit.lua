@@ -12,23 +12,26 @@
 -- KEYS[7] change log sequence counter
 -- KEYS[8] outbox stream (Kubernetes write-back)
 -- KEYS[9] watch positions hash (Kubernetes watch scope -> resourceVersion)
--- KEYS[10..] result keys, one per newly decided request
+-- KEYS[10..9+r] result keys, one per newly decided request
+-- KEYS[10+r..] held markers, one per held answer (in the order of the held result keys)
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] consumer group
 -- ARGV[4] request history to keep in the streams (ms)
 -- ARGV[5] change log length to keep (entries, approximate)
--- ARGV[6] n changed servers, then n (field, json) pairs
+-- ARGV[6] r, the number of result keys
+-- ARGV[7] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
 -- then the outbox entry: id ('' for none), time (ms), changes json
 -- then p watch positions, then p (scope, resourceVersion) pairs
--- then one (outcome json, ttl ms) pair per result key (KEYS[10..]); ttl -1: the answer is
--- held for the write-back, so the key is only checked, not written
+-- then one (outcome json, ttl ms) pair per result key; json '': the answer is held for the
+-- write-back, so the result key is only checked, and its held marker is set for ttl instead
+-- (a front settling the call at its deadline must not store an answer over it)
 -- then r acked request-stream ids, then r ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
 -- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
--- group is gone; {'conflict', k...} when result keys k (1-based among KEYS[10..]) already
+-- group is gone; {'conflict', k...} when result keys k (1-based among the result keys) already
 -- exist (a front gave up on that request at its deadline). Nothing is written unless 'ok'.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
@@ -41,8 +44,9 @@ for k = 4, 5 do
   end
 end
 
+local results = tonumber(ARGV[6])
 local conflicts = {}
-for k = 10, #KEYS do
+for k = 10, 9 + results do
   if redis.call('EXISTS', KEYS[k]) == 1 then
     conflicts[#conflicts + 1] = k - 9
   end
@@ -52,7 +56,7 @@ if #conflicts > 0 then
 end
 
 local history = tonumber(ARGV[4])
-local at = 6
+local at = 7
 local written = {}
 
 local n = tonumber(ARGV[at]); at = at + 1
@@ -86,9 +90,13 @@ for _ = 1, n do
   at = at + 2
 end
 
-for k = 10, #KEYS do
-  if ARGV[at + 1] ~= '-1' then
+local marker = 10 + results
+for k = 10, 9 + results do
+  if ARGV[at] ~= '' then
     redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
+  else
+    redis.call('SET', KEYS[marker], '1', 'PX', ARGV[at + 1])
+    marker = marker + 1
   end
   at = at + 2
 end

@@ -6,12 +6,14 @@
 -- KEYS[2] epoch counter
 -- KEYS[3] outbox stream
 -- KEYS[4] request stream
--- KEYS[5..] result keys, one per answer
+-- KEYS[5..4+a] result keys, one per answer
+-- KEYS[5+a..4+2a] the answers' held markers, then the held markers of the requests queued again
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] result ttl (ms)
 -- ARGV[4] wake channel
--- ARGV[5..] per result key (KEYS[5..]): outcome json, reply channel ('' for none), reply payload
+-- ARGV[5] a, the number of answers
+-- ARGV[6..] per answer: outcome json, reply channel ('' for none), reply payload
 -- then q requests to queue again, then per request: f, then f field/value items
 -- then d outbox entry ids to delete, then d ids
 -- Returns 'fenced' (nothing written), or {'ok', late}: late answers found their result key
@@ -21,15 +23,19 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2
   return 'fenced'
 end
 
-local at = 5
+local answers = tonumber(ARGV[5])
+local at = 6
 local late = 0
-for k = 5, #KEYS do
+for k = 5, 4 + answers do
   if not redis.call('SET', KEYS[k], ARGV[at], 'NX', 'PX', ARGV[3]) then
     late = late + 1
   elseif ARGV[at + 1] ~= '' then
     redis.call('PUBLISH', ARGV[at + 1], ARGV[at + 2])
   end
   at = at + 3
+end
+for k = 5 + answers, #KEYS do
+  redis.call('DEL', KEYS[k])
 end
 
 local n = tonumber(ARGV[at]); at = at + 1
