@@ -36,8 +36,8 @@ public sealed class KubernetesMode(
         var settings = options.Value.Kubernetes;
         var log = logs.CreateLogger("Allocator.Service.Agones.Kubernetes");
         // Redis first: a term that cannot start leaves nothing running.
-        await db.StringSetAsync(keys.FleetId, Guid.NewGuid().ToString("N")[..12], when: When.NotExists);
-        var fleetId = (string)(await db.StringGetAsync(keys.FleetId))!;
+        var fresh = Guid.NewGuid().ToString("N")[..12];
+        var fleetId = (string?)await db.StringSetAndGetAsync(keys.FleetId, fresh, when: When.NotExists) ?? fresh;
         var positions = (await db.HashGetAllAsync(keys.WatchPositions)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
         var pending = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox));
         var ledger = new WriteBackLedger(epoch, settings.WriteBehind);

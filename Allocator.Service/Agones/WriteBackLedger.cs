@@ -16,12 +16,15 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     // Held request id -> the outbox entry holding its answer.
     private readonly ConcurrentDictionary<string, string> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OutboxChange> _batch = new(StringComparer.Ordinal);
+    // Request ids whose answers the batch being decided holds (not committed yet).
+    private readonly HashSet<string> _batchHeld = new(StringComparer.Ordinal);
     private long _sequence = 1;
 
     /// <summary>The id the outbox entry of the batch being decided will have.</summary>
     public string NextId => OutboxId.Of(epoch, _sequence);
 
-    public bool IsHeld(string requestId) => _held.ContainsKey(requestId);
+    /// <summary>Whether the answer to this id waits for Kubernetes: in the outbox, or in the batch being decided.</summary>
+    public bool IsHeld(string requestId) => _held.ContainsKey(requestId) || _batchHeld.Contains(requestId);
 
     /// <summary>The answers of <paramref name="entry"/> wait in the outbox.</summary>
     public void Hold(OutboxEntry entry) => Hold(entry.Id, HeldIds(entry));
@@ -54,7 +57,11 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     }
 
     /// <summary>A batch is being decided (again, after a conflict): forget what was recorded.</summary>
-    public void Begin() => _batch.Clear();
+    public void Begin()
+    {
+        _batch.Clear();
+        _batchHeld.Clear();
+    }
 
     /// <summary>
     /// Records one allocation; true when its answer must wait for Kubernetes: always without
@@ -75,6 +82,7 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
         if (hold)
         {
             change.Holds.Add(new HeldAnswer(request.RequestId, request.Replica, request.DeadlineUnixMs, request.TraceParent, request.Payload, Outcomes.ToJson(outcome)));
+            _batchHeld.Add(request.RequestId);
         }
 
         return hold;
@@ -102,7 +110,7 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     /// <summary>The batch with <paramref name="entry"/> was committed.</summary>
     public void Committed(OutboxEntry? entry)
     {
-        _batch.Clear();
+        Begin();
         if (entry is not null) _sequence++;
     }
 

@@ -10,9 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Allocator.Service.Api;
 
 /// <summary>
-/// Stand-alone inventory API (refused in Kubernetes mode). Changes are queued like allocations and applied by the leader,
-/// so a call returns once its change is committed. Callers need the inventory token
-/// (<see cref="InventoryAccess"/>), checked before anything else.
+/// Stand-alone inventory API (refused in Kubernetes mode). Changes are queued like allocations
+/// and applied by the leader, so a call returns once its change is committed. Callers need the
+/// inventory token (<see cref="InventoryAccess"/>), checked before anything else.
 /// </summary>
 public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<AllocatorOptions> options, TimeProvider time)
     : InventoryService.InventoryServiceBase

@@ -237,6 +237,7 @@ public sealed class KubernetesOptions
         {
             yield return "Allocator:Kubernetes:Host: not running in a cluster and no kubeconfig found; set the API server URL or KUBECONFIG.";
         }
+
         foreach (var ns in Scopes().OfType<string>().Where(n => !Api.Names.IsDnsLabel(n)))
         {
             yield return $"Allocator:Kubernetes:Namespaces: '{ns}' is not a namespace name.";

@@ -25,7 +25,6 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
     {
         var answers = new List<Answer>(batch.Count);
         var decided = new Dictionary<string, Outcome>(StringComparer.Ordinal);
-        var heldNow = new HashSet<string>(StringComparer.Ordinal);
         ledger?.Begin();
         foreach (var request in batch.OrderBy(r => r.Kind == RequestKind.Inventory ? 0 : 1))
         {
@@ -33,7 +32,7 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
             {
                 answers.Add(new Answer(request, Outcomes.FromJson(json), AlreadyStored: true));
             }
-            else if (heldNow.Contains(request.RequestId) || ledger?.IsHeld(request.RequestId) == true)
+            else if (ledger?.IsHeld(request.RequestId) == true)
             {
                 // A retry of a call whose answer waits for Kubernetes: neither decided again nor
                 // answered now. The write-back answers the id (and stores it, where a retry on
@@ -53,7 +52,6 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
                     ? Outcomes.Error(StatusCode.DeadlineExceeded, "deadline passed while queued; nothing was allocated")
                     : DecideOne(request, now, out held);
                 decided[request.RequestId] = outcome;
-                if (held) heldNow.Add(request.RequestId);
                 answers.Add(new Answer(request, outcome, AlreadyStored: false, Held: held));
             }
         }

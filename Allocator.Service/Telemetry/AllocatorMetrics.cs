@@ -32,7 +32,7 @@ public sealed class AllocatorMetrics
         _leaderChanges = meter.CreateCounter<long>("allocator.leader.changes", null, "Leadership terms this replica began.");
         _failoverGap = meter.CreateHistogram<double>("allocator.failover.gap", "s", "At the start of a term: how long the oldest waiting request had waited for a leader.");
         _relists = meter.CreateCounter<long>("allocator.relists", null, "Kubernetes mode: full lists of GameServers (first start without a stored resourceVersion, or 410 Gone); a leader change makes none.");
-        _writeBacks = meter.CreateCounter<long>("allocator.writebacks", null, "Kubernetes mode: game server write-backs, by result (applied, already_applied, conflict, gone, error).");
+        _writeBacks = meter.CreateCounter<long>("allocator.writebacks", null, "Kubernetes mode: game server write-backs, by result (applied, already_applied, conflict, stale_copy, gone, no_room, refused, error).");
         _writeBackLag = meter.CreateHistogram<double>("allocator.writeback.lag", "s", "Kubernetes mode: from the commit of an allocation to Kubernetes accepting it (per outbox entry).");
         meter.CreateObservableGauge("allocator.leader", () => _leader is null ? 0 : 1, null, "1 while this replica leads.");
         meter.CreateObservableGauge("allocator.epoch", () => _leader is { } l ? [new Measurement<long>(l.Epoch)] : Array.Empty<Measurement<long>>(), null, "Leadership term of the current leader (reported by the leader).");
