@@ -180,13 +180,15 @@ public sealed class LeaderTerm(
         var observed = k8s?.Drain() ?? [];
         while (true)
         {
-            var positions = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (observed.Count > 0) k8s!.Apply(fleet, observed, positions);
+            // Stand-alone mode has no watch: nothing to carry (the hot path stays as it was).
+            var positions = k8s is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
+            if (observed.Count > 0) k8s!.Apply(fleet, observed, positions!);
             var t0 = Stopwatch.GetTimestamp();
             var stored = await reader.StoredResultsAsync(db, batch);
             var t1 = Stopwatch.GetTimestamp();
             using var span = AllocatorTracing.StartBatch(batch, lease.Epoch);
-            var decided = decider.Decide(batch, stored, time.GetUtcNow()) with { WatchPositions = positions };
+            var decided = decider.Decide(batch, stored, time.GetUtcNow());
+            if (positions is not null) decided = decided with { WatchPositions = positions };
             if (decided.IsEmpty) return null;
 
             var t2 = Stopwatch.GetTimestamp();
