@@ -46,6 +46,25 @@ public sealed class ReplicaProcess : IAsyncDisposable
     /// <param name="environment">Extra environment variables (e.g. POD_NAME, as the downward API sets it).</param>
     public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
+        // A port found free can be taken (by any socket of a busy test run) before the replica
+        // binds it: then the replica exits saying so, and starts again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var replica = Launch(id, redis, prefix, environment, settings);
+            try
+            {
+                await replica.WaitUntilListeningAsync();
+                return replica;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && replica.HasExited && replica.Log.Contains("address already in use", StringComparison.Ordinal))
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    private static ReplicaProcess Launch(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, string[] settings)
+    {
         var port = RedisServer.FreePort();
         var opsPort = RedisServer.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Allocator.Service.dll");
@@ -71,7 +90,6 @@ public sealed class ReplicaProcess : IAsyncDisposable
         replica._process.ErrorDataReceived += (_, e) => replica.Append(e.Data);
         replica._process.BeginOutputReadLine();
         replica._process.BeginErrorReadLine();
-        await replica.WaitUntilListeningAsync();
         return replica;
     }
 
