@@ -1,4 +1,5 @@
 using Allocator.Service.Hosting;
+using Allocator.Service.Tools;
 
 // One binary: `serve` (the default) runs a replica; the others are tools that ship in the same image.
 return args.FirstOrDefault() switch
@@ -6,7 +7,7 @@ return args.FirstOrDefault() switch
     "burst" => await BurstCommand.RunAsync(args[1..]),
     "bench-engine" => await EngineBenchCommand.RunAsync(args[1..]),
     "load" => await LoadCommand.RunAsync(args[1..]),
-    "bench-baseline" => await Allocator.Service.Benchmarks.BaselineCommand.RunAsync(args[1..]),
+    "bench-baseline" => await BaselineCommand.RunAsync(args[1..]),
     "serve" => await ServeAsync(args[1..]),
     _ => await ServeAsync(args),
 };

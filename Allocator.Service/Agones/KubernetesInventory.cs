@@ -17,7 +17,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
     /// <summary>The watch-positions field of the all-namespaces scope.</summary>
     public const string AllNamespaces = "*";
 
-    private readonly Channel<InventoryEvent> _events = Channel.CreateUnbounded<InventoryEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<FleetEvent> _events = Channel.CreateUnbounded<FleetEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _watches = [];
     private readonly List<Task> _listed = [];
@@ -55,36 +55,35 @@ public sealed class KubernetesInventory : IAsyncDisposable
     /// <param name="through">The last outbox entry the write-back gave up for this server; newer changes stay pending.</param>
     public void Vanished(string key, GameServer? observed, string through)
     {
-        _events.Writer.TryWrite(new InventoryEvent(null, null, key, observed, through));
+        _events.Writer.TryWrite(new WriteBackGaveUp(key, observed, through));
         _wake.Set();
     }
 
-    /// <summary>What arrived since the last call; apply it with <see cref="Apply"/>.</summary>
-    public IReadOnlyList<InventoryEvent> Drain()
+    /// <summary>Adds what arrived since the last call; apply it with <see cref="Apply"/>.</summary>
+    public void DrainInto(List<FleetEvent> events)
     {
-        List<InventoryEvent>? drained = null;
-        while (_events.Reader.TryRead(out var e)) (drained ??= []).Add(e);
-        return drained ?? (IReadOnlyList<InventoryEvent>)[];
+        while (_events.Reader.TryRead(out var e)) events.Add(e);
     }
 
     /// <summary>
     /// Applies drained events to the fleet (recorded changes) and adds each scope's newest
     /// resourceVersion to <paramref name="positions"/>, to be committed with those changes.
     /// </summary>
-    public void Apply(Fleet fleet, IReadOnlyList<InventoryEvent> events, Dictionary<string, string> positions)
+    public void Apply(Fleet fleet, IReadOnlyList<FleetEvent> events, Dictionary<string, string> positions)
     {
         foreach (var e in events)
         {
-            if (e.Change is { } change)
+            switch (e)
             {
-                WatchedFleet.Apply(fleet, change, e.Scope == AllNamespaces ? null : e.Scope, _fleetId);
-                if (change.ResourceVersion.Length > 0) positions[e.Scope!] = change.ResourceVersion;
-            }
-            else
-            {
-                // The newest copy seen, so giving up never takes the fleet back to an older state.
-                var newest = e.Observed is not null && Observed.TryGet(e.VanishedKey!, out var seen) ? seen : e.Observed;
-                WatchedFleet.Abandon(fleet, e.VanishedKey!, newest, e.Through!, _fleetId);
+                case WatchedChange(var scope, var change):
+                    WatchedFleet.Apply(fleet, change, scope == AllNamespaces ? null : scope, _fleetId);
+                    if (change.ResourceVersion.Length > 0) positions[scope] = change.ResourceVersion;
+                    break;
+                case WriteBackGaveUp(var key, var observed, var through):
+                    // The newest copy seen, so giving up never takes the fleet back to an older state.
+                    var newest = observed is not null && Observed.TryGet(key, out var seen) ? seen : observed;
+                    WatchedFleet.Abandon(fleet, key, newest, through, _fleetId);
+                    break;
             }
         }
     }
@@ -107,7 +106,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
                     if (change is GameServerSnapshot) metrics.Relisted();
                     if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
                     Observed.Observe(change);
-                    _events.Writer.TryWrite(new InventoryEvent(scope, change, null, null, null));
+                    _events.Writer.TryWrite(new WatchedChange(scope, change));
                     if (change is GameServerSnapshot) listed.TrySetResult();
                     _wake.Set();
                 }
@@ -138,5 +137,3 @@ public sealed class KubernetesInventory : IAsyncDisposable
     }
 }
 
-/// <summary>A watch change of a scope, or a game server whose changes through entry <see cref="Through"/> the write-back gave up.</summary>
-public sealed record InventoryEvent(string? Scope, GameServerChange? Change, string? VanishedKey, GameServer? Observed, string? Through);

@@ -1,51 +1,40 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using System.Threading.Channels;
 using Allocator.Queue.V1;
-using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Allocator.Service.Telemetry;
 using Google.Protobuf;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using StackExchange.Redis;
 
 namespace Allocator.Service.Agones;
 
 /// <summary>
 /// Kubernetes mode, one leadership term: applies the outbox to Kubernetes. Each pass takes the
-/// pending entries in order, coalesces them per game server into one merge patch (computed on
-/// the copy the watch or our last patch left, else on the object as read, with that
-/// resourceVersion as precondition; a 409 reads again and re-applies only our change), then,
-/// fenced, stores and sends the answers that waited (or Kubernetes' refusal), queues again the
-/// requests whose server was gone or full, and drops the entries. The annotation
-/// <see cref="OutboxId.Annotation"/> makes a pass idempotent: a new leader repeating the pass of
-/// one that died skips what Kubernetes already has, so every write-back lands once.
+/// pending entries in order, has each game server's changes patched (<see cref="GameServerPatcher"/>),
+/// then, fenced, stores and sends the answers that waited (or Kubernetes' refusal), queues again
+/// the requests whose server was gone or full, and drops the entries. The outbox-id annotation
+/// makes a pass idempotent: a new leader repeating the pass of one that died skips what
+/// Kubernetes already has, so every write-back lands once.
 /// </summary>
 public sealed class WriteBack(
-    IKubernetes client,
-    string fleetId,
+    GameServerPatcher patcher,
     IDatabase db,
     KeyLayout keys,
-    Scripts scripts,
+    WriteBackScript finish,
     Lease lease,
     WriteBackLedger ledger,
     KubernetesInventory inventory,
+    WriteBackSettings settings,
     AllocatorMetrics metrics,
-    AllocatorOptions options,
     TimeProvider time,
     ILogger log)
 {
-    private static readonly TimeSpan RetryAfterError = TimeSpan.FromMilliseconds(250);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WriteBackStats _stats = new();
     // The newest outbox entry read so far: older ones no longer in the outbox are finished.
     private string? _lastSeen;
-    private (long Since, int Passes, int Entries, int Servers, double Ms) _stats = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
 
     /// <summary>A commit added an entry.</summary>
     public void Signal() => _signal.Writer.TryWrite(true);
@@ -57,7 +46,7 @@ public sealed class WriteBack(
         {
             try
             {
-                var entries = await ReadAsync(options.Kubernetes.WriteBackBatch);
+                var entries = await ReadAsync(settings.Batch);
                 if (entries.Count == 0)
                 {
                     await WaitAsync(stopping);
@@ -90,7 +79,7 @@ public sealed class WriteBack(
 
     private async Task WaitAsync(CancellationToken stopping)
     {
-        using var timeout = new CancellationTokenSource(options.PollInterval, time);
+        using var timeout = new CancellationTokenSource(settings.PollInterval, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
         try
         {
@@ -112,11 +101,11 @@ public sealed class WriteBack(
             .ToList();
         var results = new ConcurrentBag<(string Key, List<(string Entry, OutboxChange Change)> Items, PatchResult Result)>();
         // Servers are independent: each finds its outcome; the pass finishes them together.
-        await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = options.Kubernetes.WriteBackConcurrency, CancellationToken = stopping },
+        await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = stopping },
             async (server, token) =>
             {
                 var items = server.ToList();
-                results.Add((server.Key, items, await PatchAsync(server.Key, items, token)));
+                results.Add((server.Key, items, await patcher.PatchAsync(server.Key, items, token)));
             });
 
         var answered = new List<HeldAnswer>();
@@ -148,10 +137,10 @@ public sealed class WriteBack(
 
         // Released before they are queued again, so the batch that reads them decides them.
         ledger.Release(requeued.Select(r => r.Hold.RequestId));
-        long? finished;
+        long? late;
         try
         {
-            finished = await FinishAsync(entries, answered, [.. requeued.Select(r => r.Hold)]);
+            late = await finish.RunAsync(db, Finish(entries, answered, requeued.Select(r => r.Hold)));
         }
         catch
         {
@@ -161,7 +150,7 @@ public sealed class WriteBack(
             throw;
         }
 
-        if (finished is null)
+        if (late is null)
         {
             KubernetesLog.WriteBackFenced(log, lease.Epoch);
             return false;
@@ -170,147 +159,43 @@ public sealed class WriteBack(
         ledger.Release(answered.Select(h => h.RequestId));
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var entry in entries) metrics.WriteBackLag(Math.Max(0, now - entry.AtUnixMs) / 1000.0);
-        if (finished > 0) KubernetesLog.LateAnswers(log, finished.Value);
-        Report(entries.Count, servers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (late > 0) KubernetesLog.LateAnswers(log, late.Value);
+        _stats.Add(entries.Count, servers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, log, lease.Epoch);
         return true;
     }
 
-    private void Report(int entries, int servers, double ms)
+    /// <summary>One message per answer: the script sends only the answers it could store.</summary>
+    private WriteBackFinish Finish(List<OutboxEntry> entries, List<HeldAnswer> answered, IEnumerable<HeldAnswer> requeued) => new(lease.LockId, lease.Epoch, settings.ResultTtl)
     {
-        _stats = (_stats.Since, _stats.Passes + 1, _stats.Entries + entries, _stats.Servers + servers, _stats.Ms + ms);
-        if (System.Diagnostics.Stopwatch.GetElapsedTime(_stats.Since) < TimeSpan.FromSeconds(10)) return;
-        KubernetesLog.WriteBackStats(log, lease.Epoch, _stats.Passes, _stats.Entries / (double)_stats.Passes, _stats.Servers / (double)_stats.Passes, _stats.Ms / _stats.Passes);
-        _stats = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
-    }
+        Answers = answered.Select(h => new FinishedAnswer(h.RequestId, h.Outcome, h.Replica.Length > 0 ? h.Replica : null,
+            new ReplyBatch { Replies = { new Reply { RequestId = h.RequestId, Outcome = Outcomes.FromJson(h.Outcome) } } }.ToByteArray())).ToList(),
+        Requeued = requeued.Select(h => new RequeuedRequest(h.RequestId,
+        [
+            new(EntryFields.Id, h.RequestId),
+            new(EntryFields.Replica, h.Replica),
+            new(EntryFields.Deadline, h.Deadline),
+            new(EntryFields.TraceParent, h.TraceParent),
+            new(EntryFields.Request, h.Request),
+        ])).ToList(),
+        FinishedEntries = entries.Select(e => e.Id).ToList(),
+    };
+}
 
-    /// <summary>Stores and sends the held answers, queues the requeued requests, drops the entries. Null when fenced; else the late answers.</summary>
-    private async Task<long?> FinishAsync(List<OutboxEntry> entries, List<HeldAnswer> answered, List<HeldAnswer> requeued)
+/// <summary>A write-back's limits: entries per pass, patches in flight, the safety poll, and how long stored answers live.</summary>
+public sealed record WriteBackSettings(int Batch, int Concurrency, TimeSpan PollInterval, TimeSpan ResultTtl);
+
+/// <summary>Write-back passes summed over a period and logged, then reset.</summary>
+internal sealed class WriteBackStats
+{
+    private long _since = System.Diagnostics.Stopwatch.GetTimestamp();
+    private int _passes, _entries, _servers;
+    private double _ms;
+
+    public void Add(int entries, int servers, double ms, ILogger log, long epoch)
     {
-        var keyList = new List<RedisKey> { keys.Leader, keys.Epoch, keys.Outbox, keys.Requests };
-        keyList.AddRange(answered.Select(h => keys.Result(h.RequestId)));
-        keyList.AddRange(answered.Concat(requeued).Select(h => keys.Held(h.RequestId)));
-        var args = new List<RedisValue> { lease.LockId, lease.Epoch, (long)options.ResultTtl.TotalMilliseconds, keys.Wake.ToString(), answered.Count };
-        foreach (var h in answered)
-        {
-            // One message per answer: the script sends only the answers it could store.
-            args.Add(h.Outcome);
-            args.Add(h.Replica.Length > 0 ? keys.Reply(h.Replica).ToString() : "");
-            args.Add(new ReplyBatch { Replies = { new Reply { RequestId = h.RequestId, Outcome = Outcomes.FromJson(h.Outcome) } } }.ToByteArray());
-        }
-
-        args.Add(requeued.Count);
-        foreach (var h in requeued)
-        {
-            args.AddRange([10, EntryFields.Id, h.RequestId, EntryFields.Replica, h.Replica, EntryFields.Deadline, h.Deadline,
-                EntryFields.TraceParent, h.TraceParent, EntryFields.Request, h.Request]);
-        }
-
-        args.Add(entries.Count);
-        args.AddRange(entries.Select(e => (RedisValue)e.Id));
-
-        var result = await scripts.WriteBack.RunAsync(db, [.. keyList], [.. args]);
-        return result.Resp2Type == ResultType.Array ? (long)((RedisResult[])result!)[1] : null;
-    }
-
-    /// <summary>
-    /// Writes one game server's changes (in entry order) back; retries conflicts and transient
-    /// errors until it lands, the server is gone or has no room left, Kubernetes refuses it for
-    /// good, or the term ends. Giving up is decided only on a fresh read, never on a cached copy.
-    /// </summary>
-    private async Task<PatchResult> PatchAsync(string key, List<(string Entry, OutboxChange Change)> items, CancellationToken stopping)
-    {
-        var slash = key.IndexOf('/');
-        var (ns, name) = (key[..slash], key[(slash + 1)..]);
-        GameServer? observed = null;
-        string? applied = null;
-        // The copy the watch (or our last patch) left saves a read; after a 409, read.
-        var cached = inventory.Observed.TryGet(key, out var copy);
-        while (true)
-        {
-            // A leader that lost its lease stops writing; its successor repeats what is left.
-            if (!lease.StillHeld) throw new OperationCanceledException("lease lost");
-            var patching = false;
-            try
-            {
-                if (cached)
-                {
-                    observed = copy;
-                }
-                else
-                {
-                    observed = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                        AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping)).Server;
-                    inventory.Observed.Observe(observed);
-                }
-
-                // Entries Kubernetes already has (a predecessor's pass) landed, whatever happens now.
-                applied = OutboxId.AppliedTo(observed, fleetId);
-                var todo = items.Where(i => OutboxId.Compare(i.Entry, applied) > 0).ToList();
-                if (todo.Count == 0) return Outcome("already_applied", PatchKind.Landed, null, applied);
-
-                var delta = new ServerDelta();
-                foreach (var item in todo) delta.Merge(item.Change.Delta);
-                // Gone, or someone else used the room (or took the Ready server) meanwhile: the
-                // sessions decided on it cannot be honoured; their callers get another server.
-                if (!observed.IsCandidate || !delta.FitsOn(observed))
-                {
-                    if (cached)
-                    {
-                        cached = false;
-                        continue;
-                    }
-
-                    return Outcome(observed.IsCandidate ? "no_room" : "gone", PatchKind.Gone, observed, applied);
-                }
-
-                var updated = observed.Clone();
-                delta.ApplyTo(updated);
-                var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), observed.ResourceVersion ?? "", stateChanged: updated.State != observed.State);
-                patching = true;
-                var accepted = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
-                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: stopping);
-                inventory.Observed.Observe(AgonesGameServer.Read((JsonElement)accepted).Server);
-                return Outcome("applied", PatchKind.Landed, null, applied);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-            {
-                inventory.Observed.Forget(key);
-                return Outcome("gone", PatchKind.Gone, null, applied);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
-            {
-                // Changed since the copy we used (the game server's SDK, Agones, or a stale copy): read it.
-                metrics.WriteBack(cached ? "stale_copy" : "conflict");
-                cached = false;
-            }
-            catch (HttpOperationException e) when (patching && (int?)e.Response?.StatusCode is 400 or 413 or 422)
-            {
-                // The patch itself is invalid (e.g. annotations over Kubernetes' size limit): retrying cannot help.
-                return Outcome("refused", PatchKind.Refused, observed, applied, $"{(int)e.Response!.StatusCode} {e.Response.Content}");
-            }
-            catch (Exception e) when (!stopping.IsCancellationRequested && lease.StillHeld)
-            {
-                // Anything else (5xx, 401/403 while credentials or RBAC settle, a client timeout): again.
-                cached = false;
-                metrics.WriteBack("error");
-                KubernetesLog.WriteBackFailed(log, key, e.Message);
-                await Task.Delay(RetryAfterError, time, stopping);
-            }
-        }
-    }
-
-    private PatchResult Outcome(string metric, PatchKind kind, GameServer? observed, string? applied, string reason = "")
-    {
-        metrics.WriteBack(metric);
-        return new PatchResult(kind, observed, applied, reason);
-    }
-
-    private enum PatchKind { Landed, Gone, Refused }
-
-    /// <param name="Observed">The server as last read (null when deleted): what the fleet takes when its changes are dropped.</param>
-    /// <param name="Applied">The last of our entries Kubernetes already had: those landed, even when the rest did not.</param>
-    private sealed record PatchResult(PatchKind Kind, GameServer? Observed, string? Applied, string Reason)
-    {
-        public bool Landed(string entry) => Kind == PatchKind.Landed || OutboxId.Compare(entry, Applied) <= 0;
+        (_passes, _entries, _servers, _ms) = (_passes + 1, _entries + entries, _servers + servers, _ms + ms);
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(_since) < TimeSpan.FromSeconds(10)) return;
+        KubernetesLog.WriteBackStats(log, epoch, _passes, _entries / (double)_passes, _servers / (double)_passes, _ms / _passes);
+        (_since, _passes, _entries, _servers, _ms) = (System.Diagnostics.Stopwatch.GetTimestamp(), 0, 0, 0, 0);
     }
 }

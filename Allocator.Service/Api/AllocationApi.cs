@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Allocation.V1;
-using Allocator.Service.Hosting;
 using Allocator.Service.Queue;
 using Allocator.Service.Telemetry;
 using Google.Protobuf;
@@ -15,7 +14,7 @@ namespace Allocator.Service.Api;
 /// (names the field), UNIMPLEMENTED (multi-cluster), RESOURCE_EXHAUSTED (nothing matches),
 /// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<AllocationApi> log)
+public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<QueueOptions> options, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
     public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)

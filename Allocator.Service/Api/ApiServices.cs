@@ -1,12 +1,12 @@
-using Allocator.Service.Hosting;
 using Grpc.AspNetCore.Server.Model;
 
 namespace Allocator.Service.Api;
 
 public static class ApiServices
 {
-    public static IServiceCollection AddApi(this IServiceCollection services)
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<ApiOptions>(configuration);
         services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = Limits.MaxMessageBytes;
@@ -24,13 +24,13 @@ public static class ApiServices
         }
 
         services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(StrictMessageBinding<>));
-        services.AddSingleton<Security.InventoryAccess>();
         return services;
     }
 
     /// <summary>gRPC, and REST from the proto's google.api.http options (POST /gameserverallocation).</summary>
-    public static WebApplication MapApi(this WebApplication app, AllocatorOptions options)
+    public static WebApplication MapApi(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
         app.MapGrpcService<AllocationApi>();
         app.MapGrpcService<InventoryApi>();
         if (options.Reflection) app.MapGrpcReflectionService();

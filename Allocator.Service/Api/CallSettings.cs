@@ -1,4 +1,4 @@
-using Allocator.Service.Hosting;
+using Allocator.Service.Queue;
 using Grpc.Core;
 
 namespace Allocator.Service.Api;
@@ -34,7 +34,7 @@ public static class CallSettings
     }
 
     /// <summary>The caller's deadline, capped at MaxDeadline; DefaultDeadline when it set none.</summary>
-    public static DateTimeOffset Deadline(ServerCallContext context, AllocatorOptions options, TimeProvider time)
+    public static DateTimeOffset Deadline(ServerCallContext context, QueueOptions options, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var cap = now + options.MaxDeadline;

@@ -1,6 +1,5 @@
 using Allocator.Inventory.V1;
 using Allocator.Queue.V1;
-using Allocator.Service.Hosting;
 using Allocator.Service.Queue;
 using Allocator.Service.Security;
 using Google.Protobuf;
@@ -14,7 +13,7 @@ namespace Allocator.Service.Api;
 /// and applied by the leader, so a call returns once its change is committed. Callers need the
 /// inventory token (<see cref="InventoryAccess"/>), checked before anything else.
 /// </summary>
-public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<QueueOptions> options, IOptions<Inventory.InventoryOptions> inventory, TimeProvider time)
     : InventoryService.InventoryServiceBase
 {
     public override async Task<GameServerReply> Register(RegisterRequest request, ServerCallContext context)
@@ -53,7 +52,7 @@ public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess acc
     private async Task<Outcome> SubmitAsync(InventoryChange change, ServerCallContext context)
     {
         // In Kubernetes mode Agones owns the game servers: a second writer would fight the watch.
-        if (options.Value.Inventory.IsKubernetes)
+        if (inventory.Value.IsKubernetes)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 "the inventory API is for stand-alone mode; in Kubernetes mode game servers come from Agones GameServers (change them there, e.g. with the Agones SDK)"));

@@ -1,7 +1,10 @@
+using Allocator.Service.Agones;
 using Allocator.Service.Api;
+using Allocator.Service.Inventory;
 using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
+using Allocator.Service.Security;
 using Allocator.Service.Storage;
 using Allocator.Service.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Allocator.Service.Hosting;
 
-/// <summary>Builds one replica: every replica runs the same roles (front, candidate/leader).</summary>
+/// <summary>Builds one replica: every replica runs the same roles (front, candidate/leader). One <c>Add*</c> per capability.</summary>
 public static class AllocatorHost
 {
     public static WebApplication Build(string[] args)
@@ -22,48 +25,45 @@ public static class AllocatorHost
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("RedLockNet", LogLevel.Warning);
 
-        builder.Services.AddOptions<AllocatorOptions>()
-            .Bind(builder.Configuration.GetSection(AllocatorOptions.Section))
-            .PostConfigure(o =>
-            {
-                if (string.IsNullOrWhiteSpace(o.ReplicaId)) o.ReplicaId = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
-            })
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
+        var configuration = builder.Configuration;
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AllocatorOptions>, TimeProvider>(
-            (kestrel, allocator, time) => Endpoints.Configure(kestrel, allocator.Value, time));
-        builder.Services.AddOptions<HostOptions>().Configure<IOptions<AllocatorOptions>>(
-            (host, allocator) => host.ShutdownTimeout = allocator.Value.ShutdownTimeout);
-
-        builder.Services.AddHostedService<DrainDelay>();
         builder.Services
-            .AddStorage()
-            .AddQueue()
-            .AddLeadership()
-            .AddProcessing()
-            .AddApi()
+            .AddHosting(configuration)
+            .AddSecurity(configuration)
+            .AddStorage(configuration)
+            .AddQueue(configuration)
+            .AddLeadership(configuration)
+            .AddProcessing(configuration)
+            .AddInventory(configuration)
+            .AddAgones(configuration)
+            .AddApi(configuration)
             .AddHealth()
-            .AddTelemetry(builder.Configuration);
+            .AddTelemetry(configuration);
 
         var app = builder.Build();
-        var options = app.Services.GetRequiredService<IOptions<AllocatorOptions>>().Value;
-        app.UseOpsPortFilter(options);
-        app.MapApi(options);
+        app.UseOpsPortFilter(app.Services.GetRequiredService<IOptions<HostingOptions>>().Value, app.Services.GetRequiredService<IOptions<TransportOptions>>().Value);
+        app.MapApi();
         app.MapHealth();
         app.MapTelemetry();
         return app;
     }
-}
 
-/// <summary>Reports every invalid setting at start, each naming what to change.</summary>
-internal sealed class AllocatorOptionsValidator : IValidateOptions<AllocatorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AllocatorOptions options)
+    /// <summary>Who this replica is, its ports and its shutdown.</summary>
+    private static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
     {
-        var problems = options.Problems().ToList();
-        return problems.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(problems);
+        services.AddSettings<HostingOptions, HostingOptionsValidator>(configuration).PostConfigure(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.ReplicaId)) o.ReplicaId = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
+        });
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<HostingOptions>>().Value;
+            return new ReplicaIdentity(options.ReplicaId, options.Version);
+        });
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, IOptions<TransportOptions>, TimeProvider>(
+            (kestrel, hosting, transport, time) => Endpoints.Configure(kestrel, hosting.Value, transport.Value, time));
+        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeout);
+        services.AddHostedService<DrainDelay>();
+        return services;
     }
 }

@@ -4,10 +4,10 @@ namespace Allocator.Service.Hosting;
 
 /// <summary>
 /// On SIGTERM readiness turns false at once (and leadership is handed over), but the ports
-/// stay open for <see cref="AllocatorOptions.DrainDelay"/>: load balancers and Kubernetes
+/// stay open for <see cref="HostingOptions.DrainDelay"/>: load balancers and Kubernetes
 /// endpoints need a moment to stop routing here, and calls that still arrive are served.
 /// </summary>
-public sealed class DrainDelay(IOptions<AllocatorOptions> options, TimeProvider time) : IHostedLifecycleService
+public sealed class DrainDelay(IOptions<HostingOptions> options, TimeProvider time) : IHostedLifecycleService
 {
     public Task StoppingAsync(CancellationToken cancellationToken) =>
         options.Value.DrainDelay > TimeSpan.Zero ? Task.Delay(options.Value.DrainDelay, time, cancellationToken) : Task.CompletedTask;

@@ -6,17 +6,17 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 namespace Allocator.Service.Hosting;
 
 /// <summary>
-/// The two ports. <see cref="AllocatorOptions.Port"/> serves gRPC and REST: over TLS both
+/// The two ports. <see cref="HostingOptions.Port"/> serves gRPC and REST: over TLS both
 /// (HTTP/2 and HTTP/1.1 by ALPN), optionally requiring client certificates; in plaintext
-/// HTTP/2 only (h2c), since cleartext cannot negotiate. <see cref="AllocatorOptions.OpsPort"/>
+/// HTTP/2 only (h2c), since cleartext cannot negotiate. <see cref="HostingOptions.OpsPort"/>
 /// is plain HTTP/1.1 for probes and scrapes, and REST too when plaintext.
 /// </summary>
 public static class Endpoints
 {
-    public static void Configure(KestrelServerOptions kestrel, AllocatorOptions options, TimeProvider time)
+    public static void Configure(KestrelServerOptions kestrel, HostingOptions options, TransportOptions transport, TimeProvider time)
     {
-        var certificates = options.Plaintext ? null
-            : new CertificateFiles(options.Tls.CertificateFile, options.Tls.KeyFile, options.Tls.ClientCaFile, time);
+        var certificates = transport.Plaintext ? null
+            : new CertificateFiles(transport.Tls.CertificateFile, transport.Tls.KeyFile, transport.Tls.ClientCaFile, time);
         certificates?.Load();
         kestrel.Limits.MaxRequestBodySize = Api.Limits.MaxMessageBytes;
 
@@ -54,11 +54,11 @@ public static class Endpoints
 public static class OpsPortFilter
 {
     /// <summary>The ops port is unauthenticated: it answers probes and scrapes, nothing else (REST only when plaintext).</summary>
-    public static WebApplication UseOpsPortFilter(this WebApplication app, AllocatorOptions options)
+    public static WebApplication UseOpsPortFilter(this WebApplication app, HostingOptions options, TransportOptions transport)
     {
         app.Use((context, next) =>
         {
-            if (options.OpsPort > 0 && context.Connection.LocalPort == options.OpsPort && !Endpoints.ServedOnOpsPort(context.Request.Path, options.Plaintext))
+            if (options.OpsPort > 0 && context.Connection.LocalPort == options.OpsPort && !Endpoints.ServedOnOpsPort(context.Request.Path, transport.Plaintext))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;

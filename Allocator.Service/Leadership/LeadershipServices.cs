@@ -8,8 +8,9 @@ namespace Allocator.Service.Leadership;
 
 public static class LeadershipServices
 {
-    public static IServiceCollection AddLeadership(this IServiceCollection services)
+    public static IServiceCollection AddLeadership(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<LeadershipOptions, LeadershipOptionsValidator>(configuration);
         services.TryAddSingleton<IDistributedLockFactory>(sp =>
         {
             var redis = (ConnectionMultiplexer)sp.GetRequiredService<IConnectionMultiplexer>();

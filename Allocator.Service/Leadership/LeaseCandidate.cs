@@ -1,4 +1,3 @@
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Microsoft.Extensions.Options;
 using RedLockNet;
@@ -8,7 +7,7 @@ namespace Allocator.Service.Leadership;
 
 /// <summary>
 /// Tries to take the leader lease until it succeeds: at once when a leader announces it has
-/// released it, otherwise every <see cref="AllocatorOptions.LeaseRetry"/>; never while this
+/// released it, otherwise every <see cref="LeadershipOptions.LeaseRetry"/>; never while this
 /// replica is shutting down or a newer version is ready to lead.
 /// </summary>
 public sealed class LeaseCandidate(
@@ -16,7 +15,7 @@ public sealed class LeaseCandidate(
     Membership membership,
     IConnectionMultiplexer redis,
     KeyLayout keys,
-    IOptions<AllocatorOptions> options,
+    IOptions<LeadershipOptions> options,
     TimeProvider time,
     ILogger<LeaseCandidate> log)
 {

@@ -1,4 +1,3 @@
-using Allocator.Service.Hosting;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,7 @@ namespace Allocator.Service.Leadership;
 /// written on every heartbeat and at once when readiness changes; entries whose heartbeat is
 /// older than <see cref="AllocatorOptions.MemberTimeout"/> are pruned by whoever sees them.
 /// </summary>
-public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, IOptions<LeadershipOptions> options, TimeProvider time)
 {
     private readonly long _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     private volatile bool _ready;

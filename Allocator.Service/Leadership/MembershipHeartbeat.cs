@@ -1,11 +1,10 @@
-using Allocator.Service.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Allocator.Service.Leadership;
 
 /// <summary>Keeps this replica's membership entry fresh; on shutdown marks it not ready at once, then removes it.</summary>
-public sealed class MembershipHeartbeat(Membership membership, IHostApplicationLifetime lifetime, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<MembershipHeartbeat> log)
+public sealed class MembershipHeartbeat(Membership membership, IHostApplicationLifetime lifetime, IOptions<LeadershipOptions> options, TimeProvider time, ILogger<MembershipHeartbeat> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)

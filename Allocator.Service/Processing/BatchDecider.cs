@@ -1,7 +1,6 @@
 using Allocator.Queue.V1;
-using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
-using Allocator.Service.Inventory;
+using Allocator.Service.Api;
 using Allocator.Service.Queue;
 using Google.Protobuf;
 using Grpc.Core;
@@ -9,34 +8,32 @@ using Grpc.Core;
 namespace Allocator.Service.Processing;
 
 /// <summary>
-/// Decides a whole batch in memory, without I/O: inventory changes first (so a server that
-/// registers can be allocated in the same batch), then allocations in queue order. Requests
-/// that already have a stored result, or repeat an id of this batch, get that answer again
-/// instead of a second decision; requests whose front is about to settle them (within
-/// <c>settleLead</c> of their deadline) are answered DEADLINE_EXCEEDED without allocating.
-/// In Kubernetes mode a <see cref="WriteBackLedger"/> records each allocation's write-back and
-/// marks the answers that wait for Kubernetes.
+/// Decides a whole batch in memory, without I/O: first what the inventory source observed,
+/// then inventory changes (so a server that registers can be allocated in the same batch), then
+/// allocations in queue order. Requests that already have a stored result, or repeat an id of
+/// this batch, get that answer again instead of a second decision; requests whose front is
+/// about to settle them (within <c>settleLead</c> of their deadline) are answered
+/// DEADLINE_EXCEEDED without allocating. The source records allocations and says which answers
+/// wait for it.
 /// </summary>
-public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan settleLead = default, WriteBackLedger? ledger = null)
+public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan settleLead = default, IInventoryTerm? source = null)
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
-
     public DecidedBatch Decide(IReadOnlyList<QueuedRequest> batch, IReadOnlyDictionary<string, string> stored, DateTimeOffset now)
     {
+        var observed = source?.BeginBatch(fleet) ?? false;
         var answers = new List<Answer>(batch.Count);
         var decided = new Dictionary<string, Outcome>(StringComparer.Ordinal);
-        ledger?.Begin();
         foreach (var request in batch.OrderBy(r => r.Kind == RequestKind.Inventory ? 0 : 1))
         {
             if (stored.TryGetValue(request.RequestId, out var json))
             {
                 answers.Add(new Answer(request, Outcomes.FromJson(json), AlreadyStored: true));
             }
-            else if (ledger?.IsHeld(request.RequestId) == true)
+            else if (source?.IsHeld(request.RequestId) == true)
             {
-                // A retry of a call whose answer waits for Kubernetes: neither decided again nor
-                // answered now. The write-back answers the id (and stores it, where a retry on
-                // another replica finds it when its front looks at its deadline).
+                // A retry of a call whose answer waits for the source: neither decided again nor
+                // answered now. Whoever releases the answer stores it, where a retry on another
+                // replica finds it when its front looks at its deadline.
                 answers.Add(new Answer(request, new Outcome(), AlreadyStored: true, Held: true));
             }
             else if (decided.TryGetValue(request.RequestId, out var earlier))
@@ -57,7 +54,7 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
         }
 
         var (changed, removed) = fleet.TakeChanges();
-        return new DecidedBatch(answers, changed, removed) { Outbox = ledger?.Entry(now) };
+        return new DecidedBatch(answers, changed, removed) { SourceObserved = observed };
     }
 
     private Outcome DecideOne(QueuedRequest request, DateTimeOffset now, out bool held)
@@ -67,15 +64,17 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
         {
             if (request.Kind == RequestKind.Inventory)
             {
-                return InventoryApplier.Apply(fleet, Parser.Parse<InventoryChange>(request.Payload));
+                return source?.ApplyRequest(fleet, request)
+                    ?? Outcomes.Error(StatusCode.FailedPrecondition, "no inventory source takes changes on this replica");
             }
 
             var spec = SpecDecoder.ToSpec(SpecDecoder.Parse(request.Payload));
-            var decision = engine.Allocate(spec, now, keepBefore: ledger is not null);
+            var records = source?.RecordsAllocations == true;
+            var decision = engine.Allocate(spec, now, keepBefore: records);
             if (decision.Server is null) return Outcomes.Error(StatusCode.ResourceExhausted, "no game server matches the selectors");
 
             var outcome = new Outcome { Allocation = ResponseEncoder.ToResponse(decision.Server) };
-            held = ledger?.Record(request, decision.Before!, decision.Server, outcome) ?? false;
+            held = records && source!.Record(request, decision.Before!, decision.Server, outcome);
             return outcome;
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException)
@@ -92,18 +91,15 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
 
 /// <summary>
 /// An answer to one entry; <see cref="AlreadyStored"/> ones are re-sent, not re-written;
-/// <see cref="Held"/> ones are neither stored nor sent at commit: the write-back answers them
-/// once Kubernetes has the allocation.
+/// <see cref="Held"/> ones are neither stored nor sent at commit: the inventory source answers
+/// them once it has confirmed the allocation.
 /// </summary>
 public sealed record Answer(QueuedRequest Request, Outcome Outcome, bool AlreadyStored, bool Held = false);
 
 public sealed record DecidedBatch(IReadOnlyList<Answer> Answers, IReadOnlyList<GameServer> Changed, IReadOnlyList<string> Removed)
 {
-    /// <summary>Kubernetes mode: the batch's write-back, committed with it.</summary>
-    public OutboxEntry? Outbox { get; init; }
+    /// <summary>The inventory source applied what it observed: worth a commit even without requests.</summary>
+    public bool SourceObserved { get; init; }
 
-    /// <summary>Kubernetes mode: watch scope -> resourceVersion whose changes this commit stores.</summary>
-    public IReadOnlyDictionary<string, string> WatchPositions { get; init; } = new Dictionary<string, string>();
-
-    public bool IsEmpty => Answers.Count == 0 && Changed.Count == 0 && Removed.Count == 0 && WatchPositions.Count == 0;
+    public bool IsEmpty => Answers.Count == 0 && Changed.Count == 0 && Removed.Count == 0 && !SourceObserved;
 }

@@ -10,7 +10,7 @@ namespace Allocator.Service.Processing;
 /// then new entries (XREADGROUP, fenced by the lease in the same script). Also fetches the
 /// results that already exist for the batch's request ids, so nothing is decided twice.
 /// </summary>
-public sealed class BatchReader(KeyLayout keys, Scripts scripts, ReplicaIdentity replica)
+public sealed class BatchReader(KeyLayout keys, ReadBatchScript readBatch, ReplicaIdentity replica)
 {
     private readonly Dictionary<RequestKind, RedisValue> _claimCursor = new()
     {
@@ -43,27 +43,8 @@ public sealed class BatchReader(KeyLayout keys, Scripts scripts, ReplicaIdentity
     /// <summary>New entries, or null when the lease is no longer ours.</summary>
     public async Task<IReadOnlyList<QueuedRequest>?> ReadAsync(IDatabase db, Lease lease, int count)
     {
-        var reply = (RedisResult[])(await scripts.ReadBatch.RunAsync(db, [keys.Leader, keys.Epoch, keys.Requests, keys.Inventory],
-            [lease.LockId, lease.Epoch, KeyLayout.ProcessorGroup, replica.Id, count]))!;
-        if ((string?)reply[0] == "fenced") return null;
-
-        var batch = new List<QueuedRequest>();
-        if (reply[1].IsNull) return batch;
-        foreach (RedisResult streamReply in (RedisResult[])reply[1]!)
-        {
-            var parts = (RedisResult[])streamReply!;
-            var kind = (string?)parts[0] == keys.Requests.ToString() ? RequestKind.Allocation : RequestKind.Inventory;
-            foreach (RedisResult entry in (RedisResult[])parts[1]!)
-            {
-                var pair = (RedisResult[])entry!;
-                var fields = (RedisResult[])pair[1]!;
-                var values = new List<(string, string)>(fields.Length / 2);
-                for (var i = 0; i + 1 < fields.Length; i += 2) values.Add(((string)fields[i]!, (string)fields[i + 1]!));
-                batch.Add(Parse(kind, (string)pair[0]!, values));
-            }
-        }
-
-        return batch;
+        var entries = await readBatch.RunAsync(db, lease.LockId, lease.Epoch, replica.Id, count);
+        return entries?.Select(e => Parse(e.Inventory ? RequestKind.Inventory : RequestKind.Allocation, e.Id, e.Fields.Select(f => (f.Key, f.Value)))).ToList();
     }
 
     /// <summary>request id -> stored outcome JSON, for the ids of this batch that already have one.</summary>

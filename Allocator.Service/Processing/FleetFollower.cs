@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -204,7 +203,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 /// warm-up (which loads the copy itself) nor once shutting down: a leader that hands over on
 /// SIGTERM would otherwise reload the whole hash while its successor takes the first batches.
 /// </summary>
-public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership membership, IOptions<AllocatorOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
+public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership membership, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {

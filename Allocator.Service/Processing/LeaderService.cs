@@ -1,4 +1,3 @@
-using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -14,7 +13,7 @@ public sealed class LeaderService(
     LeaseCandidate candidate,
     LeaderTerm term,
     IHostApplicationLifetime lifetime,
-    IOptions<AllocatorOptions> options,
+    IOptions<LeadershipOptions> options,
     TimeProvider time,
     ILogger<LeaderService> log) : BackgroundService
 {

@@ -1,7 +1,6 @@
-using Allocation.V1;
 using Allocator.Queue.V1;
 using Allocator.Service.Allocation;
-using Allocator.Service.Inventory;
+using Allocator.Service.Api;
 using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
@@ -20,22 +19,21 @@ public sealed class LeaderWarmup(
     FleetFollower follower,
     IConnectionMultiplexer redis,
     KeyLayout keys,
-    Scripts scripts,
+    BeginTermScript beginTerm,
+    ReadBatchScript readBatch,
     ReplicaIdentity replica,
     BatchCommitter committer,
     LeaseCandidate candidate,
-    Agones.KubernetesMode kubernetes,
+    IInventorySource inventory,
     ILogger<LeaderWarmup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var fleet = new Fleet();
-        foreach (var server in FleetSeed.Demo(new DemoFleetSpec(200, 4, 10, "rooms", "warmup", "default"))) fleet.Load(server);
-        // Kubernetes mode decides with a write-back ledger: rehearse that path too.
-        var ledger = kubernetes.Enabled ? new Agones.WriteBackLedger(0, writeBehind: true) : null;
-        var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)), ledger: ledger);
-        var json = JsonFormatter.Default.Format(Hosting.BurstCommand.SessionRequest("warmup", "rooms"));
+        foreach (var server in new DemoFleetSpec(200, 4, 10, "rooms", "warmup", "default").Generate()) fleet.Load(server);
+        var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)));
+        var json = JsonFormatter.Default.Format(SessionRequests.HighDensity("warmup", "rooms"));
         var now = DateTimeOffset.UtcNow;
         for (var round = 0; round < 20 && !cancellationToken.IsCancellationRequested; round++)
         {
@@ -52,8 +50,6 @@ public sealed class LeaderWarmup(
 
             _ = ReplyBatch.Parser.ParseFrom(replies.ToByteArray());
             foreach (var server in decided.Changed) _ = GameServerJson.Deserialize(GameServerJson.Serialize(server));
-            if (decided.Outbox is { } entry) _ = Agones.OutboxEntry.Read(entry.Id, entry.AtUnixMs, entry.ChangesJson);
-            ledger?.Committed(decided.Outbox);
             fleet.Accept();
         }
 
@@ -80,7 +76,7 @@ public sealed class LeaderWarmup(
         {
             await membership.AnnounceAsync(); // a leader of an older version can hand over now
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // The heartbeat announces it on its next tick.
         }
@@ -94,20 +90,19 @@ public sealed class LeaderWarmup(
     {
         var db = redis.GetDatabase();
         var notOurs = Lease.NotHeld("rehearsal-" + replica.Id);
-        var reader = new BatchReader(keys, scripts, replica);
+        var reader = new BatchReader(keys, readBatch, replica);
         _ = await reader.ReadAsync(db, notOurs, 1);
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
         _ = await Telemetry.StreamBacklog.ReadAsync(db, keys); // the leader's gauge reading (read-only)
-        await kubernetes.RehearseAsync(db, notOurs);
+        await inventory.RehearseAsync(db, notOurs);
         // Taking over: the lease (on a scratch lock), then begin_term, which a lease that is not ours fences.
-        await candidate.RehearseAsync($"{{{keys.Prefix}}}:warmup-lock:{replica.Id}");
-        _ = await scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
-            [notOurs.LockId, replica.Id, replica.Version, now.ToUnixTimeMilliseconds(), KeyLayout.ProcessorGroup]);
+        await candidate.RehearseAsync(keys.WarmupLock(replica.Id));
+        _ = await beginTerm.RunAsync(db, notOurs.LockId, replica.Id, replica.Version, now.ToUnixTimeMilliseconds());
 
         // Claiming runs first in every term: rehearse it on a scratch stream of our own.
-        RedisKey scratch = $"{{{keys.Prefix}}}:warmup:{replica.Id}";
+        var scratch = keys.WarmupStream(replica.Id);
         try
         {
             await db.StreamCreateConsumerGroupAsync(scratch, KeyLayout.ProcessorGroup, "0-0", createStream: true);

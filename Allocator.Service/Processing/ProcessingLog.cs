@@ -2,8 +2,8 @@ namespace Allocator.Service.Processing;
 
 internal static partial class ProcessingLog
 {
-    [LoggerMessage(2001, LogLevel.Information, "Leading: replica {Replica} epoch {Epoch}; {Servers} game servers from {Source} in {LoadMs} ms ({Seeded} seeded); ready in {Elapsed} ms")]
-    public static partial void TermStarted(ILogger logger, string replica, long epoch, int servers, string source, long loadMs, int seeded, long elapsed);
+    [LoggerMessage(2001, LogLevel.Information, "Leading: replica {Replica} epoch {Epoch}; {Servers} game servers from {Source} in {LoadMs} ms; ready in {Elapsed} ms")]
+    public static partial void TermStarted(ILogger logger, string replica, long epoch, int servers, string source, long loadMs, long elapsed);
 
     [LoggerMessage(2002, LogLevel.Warning, "Stepping down: replica {Replica} epoch {Epoch} no longer holds the lease (fenced)")]
     public static partial void Fenced(ILogger logger, string replica, long epoch);

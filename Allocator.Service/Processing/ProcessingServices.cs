@@ -4,12 +4,17 @@ namespace Allocator.Service.Processing;
 
 public static class ProcessingServices
 {
-    /// <summary>The candidate/leader loop and what a term needs.</summary>
-    public static IServiceCollection AddProcessing(this IServiceCollection services)
+    /// <summary>
+    /// The candidate/leader loop and what a term needs. An <see cref="IInventorySource"/> must be
+    /// registered by the folder that implements it.
+    /// </summary>
+    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<ProcessingOptions, ProcessingOptionsValidator>(configuration);
         services.TryAddSingleton<BatchCommitter>();
+        services.TryAddSingleton<TermChores>();
+        services.TryAddSingleton<BatchLoop>();
         services.TryAddSingleton<LeaderTerm>();
-        services.TryAddSingleton<Agones.KubernetesMode>();
         services.TryAddSingleton<FleetFollower>();
         services.AddHostedService<FleetFollowing>();
         services.AddHostedService<LeaderWarmup>();

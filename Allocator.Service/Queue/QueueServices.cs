@@ -1,4 +1,3 @@
-using Allocator.Service.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -6,13 +5,10 @@ namespace Allocator.Service.Queue;
 
 public static class QueueServices
 {
-    public static IServiceCollection AddQueue(this IServiceCollection services)
+    public static IServiceCollection AddQueue(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<AllocatorOptions>>().Value;
-            return new ReplicaIdentity(options.ReplicaId, options.Version);
-        });
+        services.AddSettings<QueueOptions, QueueOptionsValidator>(configuration);
+        services.TryAddSingleton(new AnswerHolding(false));
         services.TryAddSingleton<ReplyRouter>();
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RequestSubmitter>();

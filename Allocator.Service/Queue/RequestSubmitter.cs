@@ -1,5 +1,4 @@
 using Allocator.Queue.V1;
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -15,12 +14,18 @@ namespace Allocator.Service.Queue;
 public sealed class RequestSubmitter(
     IConnectionMultiplexer redis,
     KeyLayout keys,
-    Scripts scripts,
+    EnqueueScript enqueue,
+    SettleScript settle,
     ReplyRouter replies,
     ReplicaIdentity replica,
-    IOptions<AllocatorOptions> options,
+    IOptions<QueueOptions> options,
+    AnswerHolding holding,
     TimeProvider time)
 {
+    private static readonly string DeadlineExceeded = Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated"));
+    private static readonly string Leaderless = Outcomes.ToJson(Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated"));
+    private static readonly string MayStillBeAllocated = Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded,
+        "deadline exceeded while Kubernetes confirmed the allocation; it may still be allocated: retry with the same x-request-id to learn the answer"));
     private int _inFlight;
 
     public async Task<Outcome> SubmitAsync(RequestKind kind, string requestId, string payload, string traceParent, DateTimeOffset deadline, CancellationToken cancellationToken)
@@ -65,17 +70,15 @@ public sealed class RequestSubmitter(
     /// <summary>Queues the request and wakes the leader; returns the stored answer if the id already has one.</summary>
     private async Task<Outcome?> EnqueueAsync(IDatabase db, RequestKind kind, string id, string payload, string traceParent, DateTimeOffset deadline)
     {
-        var queued = await scripts.Enqueue.RunAsync(db, [kind == RequestKind.Allocation ? keys.Requests : keys.Inventory, keys.Result(id)],
+        var stored = await enqueue.RunAsync(db, kind == RequestKind.Inventory, id,
         [
-            keys.Wake.ToString(),
-            EntryFields.Id, id,
-            EntryFields.Replica, replica.Id,
-            EntryFields.Deadline, deadline.ToUnixTimeMilliseconds(),
-            EntryFields.TraceParent, traceParent,
-            EntryFields.Request, payload,
+            new(EntryFields.Id, id),
+            new(EntryFields.Replica, replica.Id),
+            new(EntryFields.Deadline, deadline.ToUnixTimeMilliseconds()),
+            new(EntryFields.TraceParent, traceParent),
+            new(EntryFields.Request, payload),
         ]);
-        var reply = (RedisResult[])queued!;
-        return (string?)reply[0] == "result" ? Outcomes.FromJson((string)reply[1]!) : null;
+        return stored is null ? null : Outcomes.FromJson(stored);
     }
 
     /// <summary>
@@ -88,15 +91,10 @@ public sealed class RequestSubmitter(
     {
         try
         {
-            var settled = await scripts.Settle.RunAsync(db, [keys.Result(id), keys.Leader, keys.Held(id)],
-            [
-                Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded, "deadline exceeded before the allocation was decided; nothing was allocated")),
-                Outcomes.ToJson(Outcomes.Error(StatusCode.Unavailable, "no allocator leader answered before the deadline; nothing was allocated")),
-                (long)options.Value.ErrorResultTtl.TotalMilliseconds,
-                Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded,
-                    "deadline exceeded while Kubernetes confirmed the allocation; it may still be allocated: retry with the same x-request-id to learn the answer")),
-            ]).WaitAsync(options.Value.SettleTimeout, time);
-            return Outcomes.FromJson((string)settled!);
+            var settled = await settle.RunAsync(db, id, heldMarkers: holding.Possible,
+                whenLeading: DeadlineExceeded, whenLeaderless: Leaderless, options.Value.ErrorResultTtl, whileHeld: MayStillBeAllocated)
+                .WaitAsync(options.Value.SettleTimeout, time);
+            return Outcomes.FromJson(settled);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Allocator.Service.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +10,7 @@ namespace Allocator.Service.Security;
 /// <c>Allocator:Inventory:TokenFile</c>, apart from whoever may allocate. Without a token the
 /// API is open only in plaintext mode (demos, tests); over TLS it is then refused outright.
 /// </summary>
-public sealed class InventoryAccess(IOptions<AllocatorOptions> options, TimeProvider time)
+public sealed class InventoryAccess(IOptions<Inventory.InventoryOptions> inventory, IOptions<TransportOptions> transport, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private byte[] _token = [];
@@ -20,10 +19,10 @@ public sealed class InventoryAccess(IOptions<AllocatorOptions> options, TimeProv
 
     public void Require(ServerCallContext context)
     {
-        var tokenFile = options.Value.Inventory.TokenFile;
+        var tokenFile = inventory.Value.TokenFile;
         if (tokenFile.Length == 0)
         {
-            if (options.Value.Plaintext) return;
+            if (transport.Value.Plaintext) return;
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the inventory API is off: set Allocator:Inventory:TokenFile to enable it"));
         }
 

@@ -35,6 +35,11 @@ public sealed class KeyLayout(string prefix)
     /// <summary>Fingerprint of the seed last applied, so a seed is applied once (removals stick).</summary>
     public RedisKey Seed => Tag + "seed";
 
+    /// <summary>A replica's scratch lock for rehearsing the lease before it is ready.</summary>
+    public string WarmupLock(string replica) => Tag + "warmup-lock:" + replica;
+    /// <summary>A replica's scratch stream for rehearsing the claim of pending entries (deleted after).</summary>
+    public RedisKey WarmupStream(string replica) => Tag + "warmup:" + replica;
+
     public RedisKey Result(string requestId) => Tag + "result:" + requestId;
 
     /// <summary>Kubernetes mode: set while a request's answer waits for Kubernetes (a front then does not settle it).</summary>

@@ -30,14 +30,3 @@ public sealed class RedisScript
     public Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args) =>
         db.ScriptEvaluateAsync(Body, keys, args);
 }
-
-/// <summary>The scripts the service runs, loaded once.</summary>
-public sealed class Scripts
-{
-    public RedisScript Enqueue { get; } = RedisScript.Load("enqueue");
-    public RedisScript ReadBatch { get; } = RedisScript.Load("read_batch");
-    public RedisScript Commit { get; } = RedisScript.Load("commit");
-    public RedisScript BeginTerm { get; } = RedisScript.Load("begin_term");
-    public RedisScript Settle { get; } = RedisScript.Load("settle");
-    public RedisScript WriteBack { get; } = RedisScript.Load("write_back");
-}

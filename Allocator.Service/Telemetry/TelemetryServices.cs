@@ -19,10 +19,11 @@ public static class TelemetryServices
     /// </summary>
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<OtlpOptions, OtlpOptionsValidator>(configuration, "Otlp");
         services.AddSingleton<AllocatorMetrics>();
-        var otlp = configuration["Allocator:Otlp:Endpoint"];
+        var otlp = configuration.GetSection($"{SettingsRegistration.Section}:Otlp").Get<OtlpOptions>()?.Endpoint;
         services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("allocator", serviceVersion: configuration["Allocator:Version"]))
+            .ConfigureResource(r => r.AddService("allocator", serviceVersion: configuration[$"{SettingsRegistration.Section}:Version"]))
             .WithMetrics(m => m
                 .AddMeter(AllocatorMetrics.MeterName)
                 .AddView("allocator.allocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })

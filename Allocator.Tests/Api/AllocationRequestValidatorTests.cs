@@ -39,7 +39,7 @@ public class AllocationRequestValidatorTests
     [Fact]
     public void Accepts_the_demo_session_request_and_an_empty_request()
     {
-        Assert.Null(AllocationRequestValidator.Validate(BurstCommand.SessionRequest("demo", "rooms")));
+        Assert.Null(AllocationRequestValidator.Validate(SessionRequests.HighDensity("demo", "rooms")));
         Assert.Null(AllocationRequestValidator.Validate(new AllocationRequest()));
     }
 }

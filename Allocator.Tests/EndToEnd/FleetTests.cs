@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Collections.Concurrent;
 using Allocation.V1;
 using Allocator.Service.Hosting;
@@ -18,7 +19,7 @@ public class FleetTests
         var redis = await RedisServer.GetAsync();
         var prefix = RedisServer.UniquePrefix(nameof(FleetTests));
         await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "r", DemoFleet);
-        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var request = SessionRequests.HighDensity("demo", "rooms");
         var answers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i =>
             replicas[i % 3].Allocation.AllocateAsync(request, deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync));
 
@@ -39,7 +40,7 @@ public class FleetTests
         var redis = await RedisServer.GetAsync();
         var prefix = RedisServer.UniquePrefix(nameof(Killing_the_leader_mid_run_loses_and_doubles_no_session));
         await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "r", DemoFleet, "--Allocator:LeaseTtl=00:00:01", "--Allocator:LeaseRetry=00:00:00.200");
-        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var request = SessionRequests.HighDensity("demo", "rooms");
         var keys = new KeyLayout(prefix);
         var db = redis.Connection.GetDatabase();
         var answered = 0;

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Collections.Concurrent;
 using Allocation.V1;
 using Allocator.Service.Hosting;
@@ -23,7 +24,7 @@ public class HandOverTests
     private static async Task<List<AllocationResponse>> CallUntilAsync(Func<ReplicaProcess[]> targets, Task stop)
     {
         var answers = new ConcurrentBag<AllocationResponse>();
-        var request = BurstCommand.SessionRequest("demo", "rooms");
+        var request = SessionRequests.HighDensity("demo", "rooms");
         var next = 0;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
@@ -46,7 +47,7 @@ public class HandOverTests
         var keys = new KeyLayout(prefix);
         var db = redis.Connection.GetDatabase();
         await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "h", Fleet);
-        var first = await replicas[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        var first = await replicas[0].Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
         var (epoch, leaderId) = await LeaderAsync(db, keys);
         var leader = replicas.All.Single(r => r.Id == leaderId);
         var others = replicas.All.Where(r => r != leader).ToArray();
@@ -57,7 +58,7 @@ public class HandOverTests
         await leader.TerminateAsync();
         var (newEpoch, newLeader) = await LeaderAsync(db, keys);
         var since = DateTimeOffset.FromUnixTimeMilliseconds((long)await db.HashGetAsync(keys.LeaderInfo, "since"));
-        var last = await others[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        var last = await others[0].Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
         stop.SetResult();
         var answers = await calls;
 
@@ -81,7 +82,7 @@ public class HandOverTests
         await using var group = await ReplicaGroup.StartAsync(redis, prefix, 2, "old-", Version("1.0.0"));
         var old = group.All.ToArray();
         var fresh = new List<ReplicaProcess>();
-        await old[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        await old[0].Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
         var (startEpoch, _) = await LeaderAsync(db, keys);
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,7 +98,7 @@ public class HandOverTests
             await old[i].TerminateAsync();
         }
 
-        await fresh[0].Allocation.AllocateAsync(BurstCommand.SessionRequest("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
+        await fresh[0].Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(30));
         stop.SetResult();
         var answers = await calls;
 

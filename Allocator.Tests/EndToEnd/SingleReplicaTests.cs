@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using Allocation.V1;
 using Allocator.Inventory.V1;
 using Allocator.Service.Hosting;
@@ -50,7 +51,7 @@ public class SingleReplicaTests : IAsyncLifetime
     public async Task Registered_servers_are_allocated_through_any_replica_and_sessions_end()
     {
         await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("inv-1", "inv") });
-        var request = BurstCommand.SessionRequest("inv", "rooms");
+        var request = SessionRequests.HighDensity("inv", "rooms");
         request.Metadata = new MetaPatch { Labels = { ["match"] = "m-42" } };
 
         var first = await _frontOnly.Allocation.AllocateAsync(request);
@@ -77,7 +78,7 @@ public class SingleReplicaTests : IAsyncLifetime
     public async Task Update_changes_the_description_but_never_erases_a_session()
     {
         await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("upd-1", "upd") });
-        await _leader.Allocation.AllocateAsync(BurstCommand.SessionRequest("upd", "rooms"));
+        await _leader.Allocation.AllocateAsync(SessionRequests.HighDensity("upd", "rooms"));
 
         // The game server's report still says 0 sessions: it crossed the allocation in flight.
         var report = Server("upd-1", "upd", capacity: 6);
@@ -93,7 +94,7 @@ public class SingleReplicaTests : IAsyncLifetime
     public async Task A_retry_with_the_same_request_id_gets_the_same_answer()
     {
         await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = Server("retry-1", "retry", capacity: 10) });
-        var request = BurstCommand.SessionRequest("retry", "rooms");
+        var request = SessionRequests.HighDensity("retry", "rooms");
         var headers = new Metadata { { "x-request-id", "retry-abc" } };
 
         var first = await _leader.Allocation.AllocateAsync(request, headers);

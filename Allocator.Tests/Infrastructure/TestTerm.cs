@@ -1,16 +1,17 @@
 using Allocator.Service.Leadership;
+using Allocator.Service.Processing;
+using Allocator.Service.Queue;
 using Allocator.Service.Storage;
+using Microsoft.Extensions.Options;
 using RedLockNet.SERedis;
 using RedLockNet.SERedis.Configuration;
 using StackExchange.Redis;
 
 namespace Allocator.Tests.Infrastructure;
 
-/// <summary>A leadership term begun the way a leader begins one: RedLock lease, then begin_term.lua.</summary>
+/// <summary>A leadership term begun the way a leader begins one: RedLock lease, then begin_term.lua; and the leader's reader and committer.</summary>
 internal static class TestTerm
 {
-    public static readonly Scripts Scripts = new();
-
     public static async Task<Lease> BeginAsync(ConnectionMultiplexer redis, KeyLayout keys)
     {
         var locks = RedLockFactory.Create([new RedLockMultiplexer(redis) { RedisKeyFormat = "{0}" }], new RedLockRetryConfiguration(1, 10));
@@ -21,6 +22,10 @@ internal static class TestTerm
 
     /// <summary>Runs begin_term.lua for <paramref name="lockId"/>: the new epoch (-1 when the lease is not that id's).</summary>
     public static async Task<long> EpochAsync(IDatabase db, KeyLayout keys, string lockId) =>
-        (long)((RedisResult[])(await Scripts.BeginTerm.RunAsync(db, [keys.Leader, keys.Epoch, keys.LeaderInfo, keys.Requests, keys.Inventory, keys.Seed],
-            [lockId, "tester", "1", 0, KeyLayout.ProcessorGroup]))!)[0];
+        await new BeginTermScript(keys).RunAsync(db, lockId, "tester", "1", 0) ?? -1;
+
+    public static BatchReader Reader(KeyLayout keys) => new(keys, new ReadBatchScript(keys), new ReplicaIdentity("tester", "1"));
+
+    public static BatchCommitter Committer(KeyLayout keys, TimeSpan? requestHistory = null) =>
+        new(keys, new CommitScript(keys), Options.Create(new ProcessingOptions { RequestHistory = requestHistory ?? TimeSpan.FromSeconds(60) }), Options.Create(new QueueOptions()), TimeProvider.System);
 }

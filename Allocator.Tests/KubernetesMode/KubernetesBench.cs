@@ -64,7 +64,7 @@ public class KubernetesBench(ITestOutputHelper output)
         }
 
         output.WriteLine($"{servers} servers x 10 rooms, 3 replicas, open loop {rate}/s for {duration} s\n");
-        output.WriteLine(Allocator.Service.Hosting.LoadCommand.Header);
+        output.WriteLine(Allocator.Service.Tools.LoadCommand.Header);
         foreach (var row in rows) output.WriteLine(row);
         output.WriteLine("\n| write-back | sessions in Kubernetes | merge patches | patches per session | 409 conflicts | lists |\n|---|---:|---:|---:|---:|---:|");
         foreach (var row in costs) output.WriteLine(row);

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -21,7 +22,7 @@ namespace Allocator.Tests.KubernetesMode;
 /// </summary>
 public class KubernetesModeTests(ITestOutputHelper output)
 {
-    private static readonly AllocationRequest Session = BurstCommand.SessionRequest("demo", "rooms");
+    private static readonly AllocationRequest Session = SessionRequests.HighDensity("demo", "rooms");
 
     private static async Task<string> LeaderAsync(IDatabase db, string prefix) =>
         (string)(await db.HashGetAsync(new KeyLayout(prefix).LeaderInfo, "replica"))!;

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Text.Json.Nodes;
 using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
@@ -176,12 +177,12 @@ public class WriteBackModelTests
     }
 
     private static QueuedRequest Request(string id) => new(RequestKind.Allocation, "1-" + id.Length, id, "front-1",
-        Now.AddSeconds(10).ToUnixTimeMilliseconds(), "", JsonFormatter.Default.Format(BurstCommand.SessionRequest("f", "rooms")));
+        Now.AddSeconds(10).ToUnixTimeMilliseconds(), "", JsonFormatter.Default.Format(SessionRequests.HighDensity("f", "rooms")));
 
     private static (BatchDecider Decider, WriteBackLedger Ledger) Decider(Fleet fleet, bool writeBehind)
     {
         var ledger = new WriteBackLedger(epoch: 7, writeBehind);
-        return (new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)), ledger: ledger), ledger);
+        return (new BatchDecider(fleet, new AllocationEngine(fleet, new Random(1)), source: new KubernetesTerm(ledger)), ledger);
     }
 
     [Fact]
@@ -193,19 +194,20 @@ public class WriteBackModelTests
         var batch = decider.Decide([Request("r1"), Request("r2")], new Dictionary<string, string>(), Now);
 
         Assert.All(batch.Answers, a => Assert.True(a.Held));
-        var change = Assert.Single(batch.Outbox!.Changes);
-        Assert.Equal("7-1", batch.Outbox.Id);
+        var entry = ledger.Entry(Now)!;
+        var change = Assert.Single(entry.Changes);
+        Assert.Equal("7-1", entry.Id);
         Assert.Equal(["r1", "r2"], change.Holds.Select(h => h.RequestId));
         Assert.Equal(2, change.Delta.Counters["rooms"].Count);
         Assert.Equal("7-1", Assert.Single(fleet.Find("default/a")!.Pending!).Id);
 
-        ledger.Committing(batch.Outbox);
-        ledger.Committed(batch.Outbox);
+        ledger.Committing(entry);
+        ledger.Committed(entry);
         // A retry is neither decided again nor answered: the write-back answers the id.
         var retry = decider.Decide([Request("r1")], new Dictionary<string, string>(), Now);
         var answer = Assert.Single(retry.Answers);
         Assert.True(answer.Held && answer.AlreadyStored);
-        Assert.Null(retry.Outbox);
+        Assert.Null(ledger.Entry(Now));
         Assert.Equal(2, fleet.Find("default/a")!.Counters["rooms"].Count);
     }
 
@@ -213,12 +215,12 @@ public class WriteBackModelTests
     public void A_retry_in_the_same_batch_as_a_held_answer_is_not_answered_before_Kubernetes_has_it()
     {
         var fleet = FleetBuilder.Of(FleetBuilder.Server("a", capacity: 4));
-        var (decider, _) = Decider(fleet, writeBehind: true);
+        var (decider, ledger) = Decider(fleet, writeBehind: true);
 
         var batch = decider.Decide([Request("r1"), Request("r1")], new Dictionary<string, string>(), Now);
 
         Assert.All(batch.Answers, a => Assert.True(a.Held));
-        Assert.Single(Assert.Single(batch.Outbox!.Changes).Holds);
+        Assert.Single(Assert.Single(ledger.Entry(Now)!.Changes).Holds);
         Assert.Equal(1, fleet.Find("default/a")!.Counters["rooms"].Count);
     }
 
@@ -228,12 +230,12 @@ public class WriteBackModelTests
     public void A_session_on_a_server_Kubernetes_already_shows_Allocated_waits_only_without_write_behind(bool writeBehind, bool held)
     {
         var fleet = FleetBuilder.Of(FleetBuilder.Server("a", state: GameServerStates.Allocated, rooms: 1, capacity: 4));
-        var (decider, _) = Decider(fleet, writeBehind);
+        var (decider, ledger) = Decider(fleet, writeBehind);
 
         var batch = decider.Decide([Request("r1")], new Dictionary<string, string>(), Now);
 
         Assert.Equal(held, Assert.Single(batch.Answers).Held);
-        Assert.Equal(held, Assert.Single(batch.Outbox!.Changes).Holds.Count == 1);
+        Assert.Equal(held, Assert.Single(ledger.Entry(Now)!.Changes).Holds.Count == 1);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -93,7 +94,7 @@ public class OperabilityTests : IAsyncLifetime
     public async Task Metrics_count_calls_by_status_and_the_leader_reports_its_fleet()
     {
         var before = await MetricsScrape.GetAsync(_http, Front.OpsPort);
-        var request = BurstCommand.SessionRequest("ops", "rooms");
+        var request = SessionRequests.HighDensity("ops", "rooms");
         await Front.Allocation.AllocateAsync(request);
         await Front.Allocation.AllocateAsync(request);
         await Assert.ThrowsAsync<RpcException>(() => Front.Allocation.AllocateAsync(new AllocationRequest { Namespace = "Bad" }).ResponseAsync);
@@ -123,7 +124,7 @@ public class OperabilityTests : IAsyncLifetime
         var traceId = ActivityTraceId.CreateRandom();
         var parent = $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01";
         var requestId = "trace-" + Guid.NewGuid().ToString("N");
-        await Front.Allocation.AllocateAsync(BurstCommand.SessionRequest("ops", "rooms"),
+        await Front.Allocation.AllocateAsync(SessionRequests.HighDensity("ops", "rooms"),
             new Metadata { { "traceparent", parent }, { "x-request-id", requestId } });
 
         var keys = new KeyLayout(_prefix);
@@ -158,7 +159,7 @@ public class OperabilityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/healthz")).StatusCode);
         // Still serving while it drains: a call through it is answered by the leader.
-        Assert.StartsWith("ops-", (await replica.Allocation.AllocateAsync(BurstCommand.SessionRequest("ops", "rooms"))).GameServerName);
+        Assert.StartsWith("ops-", (await replica.Allocation.AllocateAsync(SessionRequests.HighDensity("ops", "rooms"))).GameServerName);
     }
 
     /// <summary>Polls until <paramref name="done"/> holds (there is no signal to wait on from outside the process); 20 s at most.</summary>

@@ -1,5 +1,4 @@
 using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
@@ -22,7 +21,7 @@ public class FleetFollowerTests
         var keys = new KeyLayout(RedisServer.UniquePrefix(name));
         var db = redis.Connection.GetDatabase();
         var lease = await TestTerm.BeginAsync(redis.Connection, keys);
-        var committer = new BatchCommitter(keys, TestTerm.Scripts, Options.Create(new AllocatorOptions()));
+        var committer = TestTerm.Committer(keys);
         return new Setup(db, keys, lease, committer, new FleetFollower(redis.Connection, keys, NullLogger<FleetFollower>.Instance));
     }
 

@@ -1,6 +1,6 @@
 
 using Allocator.Service.Allocation;
-using Allocator.Service.Processing;
+using Allocator.Service.Api;
 
 namespace Allocator.Tests.Processing;
 

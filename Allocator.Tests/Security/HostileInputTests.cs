@@ -154,7 +154,7 @@ public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
         var prefix = RedisServer.UniquePrefix(nameof(HostileInputTests));
         await using var replica = await ReplicaProcess.StartAsync("fuzz", redis.ConnectionString, prefix,
             "--Allocator:Inventory:DemoFleet=servers=20,nodes=2,capacity=4,counter=rooms,fleet=f");
-        await replica.Allocation.AllocateAsync(BurstCommand.SessionRequest("f", "rooms")); // the seed is committed
+        await replica.Allocation.AllocateAsync(SessionRequests.HighDensity("f", "rooms")); // the seed is committed
         var before = await SnapshotAsync(redis, prefix);
 
         var input = new HostileInput(Seed + 2);

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using Allocation.V1;
 using Allocator.Service.Hosting;
 using Allocator.Tests.Infrastructure;
@@ -26,7 +27,7 @@ public class RedisAclTests
             $"--Allocator:RedisUser={user}", $"--Allocator:RedisPassword={password}", "--Allocator:DrainDelay=00:00:00",
             "--Allocator:Inventory:DemoFleet=servers=4,nodes=2,capacity=2,counter=rooms,fleet=acl"))
         {
-            var request = BurstCommand.SessionRequest("acl", "rooms");
+            var request = SessionRequests.HighDensity("acl", "rooms");
             for (var i = 0; i < 3; i++) Assert.StartsWith("acl-", (await replica.Allocation.AllocateAsync(request)).GameServerName);
             await replica.TerminateAsync(); // hand-over path: release and announce
             Assert.DoesNotContain("NOPERM", replica.Log);

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Diagnostics;
 using Allocation.V1;
 using Allocator.Service.Hosting;
@@ -48,7 +49,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var replica = await ReplicaProcess.StartAsync("tls-redis", $"127.0.0.1:{_port}", "tls",
             "--Allocator:RedisTls=true", $"--Allocator:RedisCaFile={_pki.CaFile}",
             "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=2,counter=rooms,fleet=tls");
-        var allocated = await replica.Allocation.AllocateAsync(BurstCommand.SessionRequest("tls", "rooms"));
+        var allocated = await replica.Allocation.AllocateAsync(SessionRequests.HighDensity("tls", "rooms"));
         Assert.StartsWith("tls-", allocated.GameServerName);
     }
 

@@ -1,3 +1,4 @@
+using Allocator.Service.Api;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -72,7 +73,7 @@ public class TransportSecurityTests : IAsyncLifetime
     {
         using var channel = Channel(_pki.Client("game-backend"));
         await new InventoryService.InventoryServiceClient(channel).RegisterAsync(Server("secure-1"), Bearer(Token));
-        var allocated = await new AllocationService.AllocationServiceClient(channel).AllocateAsync(BurstCommand.SessionRequest("secure", "rooms"));
+        var allocated = await new AllocationService.AllocationServiceClient(channel).AllocateAsync(SessionRequests.HighDensity("secure", "rooms"));
         Assert.Equal("secure-1", allocated.GameServerName);
     }
 
@@ -87,7 +88,7 @@ public class TransportSecurityTests : IAsyncLifetime
 
         using var channel = Channel(strangerCertificate ? _pki.Client("intruder", trusted: false) : null);
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            new AllocationService.AllocationServiceClient(channel).AllocateAsync(BurstCommand.SessionRequest("secure", "rooms")).ResponseAsync);
+            new AllocationService.AllocationServiceClient(channel).AllocateAsync(SessionRequests.HighDensity("secure", "rooms")).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode); // the TLS handshake fails: no call reaches the service
         Assert.Equal(queuedBefore, await db.StreamLengthAsync(keys.Requests));
     }

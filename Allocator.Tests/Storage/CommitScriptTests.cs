@@ -1,6 +1,5 @@
 using Allocator.Queue.V1;
 using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
@@ -14,8 +13,6 @@ namespace Allocator.Tests.Storage;
 /// <summary>The commit script against a real Redis: fenced, atomic, and never trims unacknowledged entries.</summary>
 public class CommitScriptTests
 {
-    private static readonly Scripts Scripts = TestTerm.Scripts;
-
     private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchReader Reader, BatchCommitter Committer);
 
     private static async Task<Setup> SetUpAsync(string name, TimeSpan history)
@@ -24,9 +21,7 @@ public class CommitScriptTests
         var keys = new KeyLayout(RedisServer.UniquePrefix(name));
         var db = redis.Connection.GetDatabase();
         var lease = await TestTerm.BeginAsync(redis.Connection, keys); // also creates the consumer groups
-        var options = Options.Create(new AllocatorOptions { RequestHistory = history });
-        var replica = new ReplicaIdentity("tester", "1");
-        return new Setup(db, keys, lease, new BatchReader(keys, Scripts, replica), new BatchCommitter(keys, Scripts, options));
+        return new Setup(db, keys, lease, TestTerm.Reader(keys), TestTerm.Committer(keys, history));
     }
 
     private static async Task EnqueueAsync(Setup s, params string[] ids)

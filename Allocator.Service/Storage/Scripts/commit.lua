@@ -10,24 +10,26 @@
 -- KEYS[5] inventory stream
 -- KEYS[6] change log stream
 -- KEYS[7] change log sequence counter
--- KEYS[8] outbox stream (Kubernetes write-back)
--- KEYS[9] watch positions hash (Kubernetes watch scope -> resourceVersion)
--- KEYS[10..9+r] result keys, one per newly decided request
--- KEYS[10+r..] held markers, one per held answer (in the order of the held result keys)
+-- KEYS[8..7+r] result keys, one per newly decided request
+-- KEYS[8+r..7+r+h] held markers, one per held answer (in the order of the held result keys)
+-- Kubernetes mode only (ARGV[8] = 1): KEYS[8+r+h] outbox stream, KEYS[9+r+h] watch positions
+-- hash (watch scope -> resourceVersion)
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
 -- ARGV[3] consumer group
 -- ARGV[4] request history to keep in the streams (ms)
 -- ARGV[5] change log length to keep (entries, approximate)
 -- ARGV[6] r, the number of result keys
--- ARGV[7] n changed servers, then n (field, json) pairs
+-- ARGV[7] h, the number of held markers
+-- ARGV[8] 1 when the Kubernetes keys follow the held markers, else 0
+-- ARGV[9] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
--- then the outbox entry: id ('' for none), time (ms), changes json
--- then p watch positions, then p (scope, resourceVersion) pairs
+-- Kubernetes mode only: the outbox entry: id ('' for none), time (ms), changes json; then p
+-- watch positions, then p (scope, resourceVersion) pairs
 -- then one (outcome json, ttl ms) pair per result key; json '': the answer is held for the
 -- write-back, so the result key is only checked, and its held marker is set for ttl instead
 -- (a front settling the call at its deadline must not store an answer over it)
--- then r acked request-stream ids, then r ids
+-- then a acked request-stream ids, then a ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
 -- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
@@ -45,10 +47,16 @@ for k = 4, 5 do
 end
 
 local results = tonumber(ARGV[6])
+local markers = tonumber(ARGV[7])
+local kubernetes = ARGV[8] == '1'
+local first_result = 8
+local first_marker = first_result + results
+local outbox = KEYS[first_marker + markers]
+local positions = KEYS[first_marker + markers + 1]
 local conflicts = {}
-for k = 10, 9 + results do
+for k = first_result, first_marker - 1 do
   if redis.call('EXISTS', KEYS[k]) == 1 then
-    conflicts[#conflicts + 1] = k - 9
+    conflicts[#conflicts + 1] = k - first_result + 1
   end
 end
 if #conflicts > 0 then
@@ -56,7 +64,7 @@ if #conflicts > 0 then
 end
 
 local history = tonumber(ARGV[4])
-local at = 7
+local at = 9
 local written = {}
 
 local n = tonumber(ARGV[at]); at = at + 1
@@ -79,19 +87,21 @@ if #written > 0 then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'seq', seq, 'epoch', ARGV[2], 'keys', table.concat(written, '\n'))
 end
 
-if ARGV[at] ~= '' then
-  redis.call('XADD', KEYS[8], ARGV[at], 'at', ARGV[at + 1], 'changes', ARGV[at + 2])
-end
-at = at + 3
+if kubernetes then
+  if ARGV[at] ~= '' then
+    redis.call('XADD', outbox, ARGV[at], 'at', ARGV[at + 1], 'changes', ARGV[at + 2])
+  end
+  at = at + 3
 
-n = tonumber(ARGV[at]); at = at + 1
-for _ = 1, n do
-  redis.call('HSET', KEYS[9], ARGV[at], ARGV[at + 1])
-  at = at + 2
+  n = tonumber(ARGV[at]); at = at + 1
+  for _ = 1, n do
+    redis.call('HSET', positions, ARGV[at], ARGV[at + 1])
+    at = at + 2
+  end
 end
 
-local marker = 10 + results
-for k = 10, 9 + results do
+local marker = first_marker
+for k = first_result, first_marker - 1 do
   if ARGV[at] ~= '' then
     redis.call('SET', KEYS[k], ARGV[at], 'PX', ARGV[at + 1])
   else

@@ -5,7 +5,7 @@
 -- the allocation may still land, and then becomes the answer.
 -- KEYS[1] result key of the request
 -- KEYS[2] leader lease key
--- KEYS[3] held marker of the request
+-- KEYS[3] held marker of the request (Kubernetes mode only)
 -- ARGV[1] outcome JSON when a leader holds the lease (DEADLINE_EXCEEDED)
 -- ARGV[2] outcome JSON when nobody leads (UNAVAILABLE)
 -- ARGV[3] TTL of the error answer (ms)
@@ -15,7 +15,7 @@ local stored = redis.call('GET', KEYS[1])
 if stored then
   return stored
 end
-if redis.call('EXISTS', KEYS[3]) == 1 then
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
   return ARGV[4]
 end
 local outcome = ARGV[2]

@@ -2,7 +2,7 @@ using Allocation.V1;
 using Allocator.Service.Allocation;
 using Resp = Allocation.V1.AllocationResponse.Types;
 
-namespace Allocator.Service.Processing;
+namespace Allocator.Service.Api;
 
 /// <summary>The Agones AllocationResponse for an allocated game server (as it is after the allocation).</summary>
 public static class ResponseEncoder

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Allocation.V1;
+using Allocator.Service.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
 using StackExchange.Redis;
 
-namespace Allocator.Service.Hosting;
+namespace Allocator.Service.Tools;
 
 /// <summary>
 /// <c>Allocator.Service burst</c>: fires a burst of Allocate calls (one session each on the
@@ -24,12 +25,12 @@ public static class BurstCommand
 
         var channels = targets.Select(t => GrpcChannel.ForAddress(t)).ToArray();
         var clients = channels.Select(c => new AllocationService.AllocationServiceClient(c)).ToArray();
-        var request = SessionRequest(fleet, counter);
+        var request = SessionRequests.HighDensity(fleet, counter);
 
         // Warm connections and JIT with calls that take the whole path (queue, leader, reply)
         // but match nothing, so they neither consume sessions nor count in the table.
         var warmup = int.Parse(options.Get("warmup", "200"));
-        var probe = SessionRequest("burst-warmup-matches-nothing", counter);
+        var probe = SessionRequests.HighDensity("burst-warmup-matches-nothing", counter);
         await Task.WhenAll(Enumerable.Range(0, warmup).Select(async i =>
         {
             try { await clients[i % clients.Length].AllocateAsync(probe, deadline: DateTime.UtcNow.AddSeconds(10)); }
@@ -72,31 +73,14 @@ public static class BurstCommand
         Console.WriteLine();
         Console.WriteLine("| calls | ok | errors | servers used | minimum possible | p50 ms | p99 ms | calls/s | leader | epoch |");
         Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|---:|---|---:|");
-        Console.WriteLine($"| {calls} | {ok} | {Errors(errors)} | {servers.Count} | {minimum} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {calls / elapsed.TotalSeconds:F0} | {leader} | {epoch} |");
+        Console.WriteLine($"| {calls} | {ok} | {Errors(errors)} | {servers.Count} | {minimum} | {Percentiles.At(sorted, 0.50):F2} | {Percentiles.At(sorted, 0.99):F2} | {calls / elapsed.TotalSeconds:F0} | {leader} | {epoch} |");
         foreach (var channel in channels) channel.Dispose();
         return errors.IsEmpty && servers.Count == minimum ? 0 : 1;
-    }
-
-    /// <summary>One more session on the fleet: an Allocated server with room first, else a Ready one.</summary>
-    public static AllocationRequest SessionRequest(string fleet, string counter)
-    {
-        var request = new AllocationRequest { Namespace = "default" };
-        foreach (var state in new[] { GameServerSelector.Types.GameServerState.Allocated, GameServerSelector.Types.GameServerState.Ready })
-        {
-            var selector = new GameServerSelector { GameServerState = state, MatchLabels = { ["agones.dev/fleet"] = fleet } };
-            selector.Counters[counter] = new CounterSelector { MinAvailable = 1 };
-            request.GameServerSelectors.Add(selector);
-        }
-
-        request.Counters[counter] = new CounterAction { Action = "Increment", Amount = 1 };
-        return request;
     }
 
     private static string Errors(IDictionary<StatusCode, int> errors) =>
         errors.Count == 0 ? "none" : string.Join(", ", errors.Select(kv => $"{kv.Key}: {kv.Value}"));
 
-    private static double Percentile(double[] sorted, double q) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     private static async Task<(string Leader, string Epoch)> LeaderAsync(string redis, string prefix)
     {
@@ -105,23 +89,4 @@ public static class BurstCommand
         var info = await connection.GetDatabase().HashGetAsync(new Storage.KeyLayout(prefix).LeaderInfo, ["replica", "epoch"]);
         return (info[0].HasValue ? (string)info[0]! : "none", info[1].HasValue ? (string)info[1]! : "-");
     }
-}
-
-/// <summary><c>--name value</c> pairs.</summary>
-public sealed class CommandLine(Dictionary<string, string> values)
-{
-    public static CommandLine Parse(string[] args)
-    {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[i]}'");
-            var name = args[i][2..];
-            values[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
-        }
-
-        return new CommandLine(values);
-    }
-
-    public string Get(string name, string fallback) => values.TryGetValue(name, out var v) ? v : fallback;
 }

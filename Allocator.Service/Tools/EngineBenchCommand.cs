@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Allocator.Service.Allocation;
 
-namespace Allocator.Service.Hosting;
+namespace Allocator.Service.Tools;
 
 /// <summary>
 /// <c>Allocator.Service bench-engine</c>: the cost of one allocation decision by the pure engine,
@@ -41,7 +41,7 @@ public static class EngineBenchCommand
                 {
                     var timings = Measure(size, fleets, ops, scheduling, withPriorities);
                     Array.Sort(timings);
-                    Console.WriteLine($"| {size:N0} | {scheduling} | {(withPriorities ? "rooms ascending" : "none")} | {At(timings, 0.5):F2} | {At(timings, 0.9):F2} | {At(timings, 0.99):F2} | {timings.Average():F2} |");
+                    Console.WriteLine($"| {size:N0} | {scheduling} | {(withPriorities ? "rooms ascending" : "none")} | {Percentiles.At(timings, 0.5):F2} | {Percentiles.At(timings, 0.9):F2} | {Percentiles.At(timings, 0.99):F2} | {timings.Average():F2} |");
                 }
             }
         }
@@ -49,7 +49,6 @@ public static class EngineBenchCommand
         return Task.FromResult(0);
     }
 
-    private static double At(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
     private static double[] Measure(int size, int fleets, int ops, Scheduling scheduling, bool withPriorities)
     {

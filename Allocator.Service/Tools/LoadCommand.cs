@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Allocation.V1;
+using Allocator.Service.Api;
 using Allocator.Service.Storage;
 using Grpc.Core;
 using Grpc.Net.Client;
 using StackExchange.Redis;
 
-namespace Allocator.Service.Hosting;
+namespace Allocator.Service.Tools;
 
 /// <summary>
 /// <c>Allocator.Service load</c>: drives Allocate calls (one session each) at a target rate
@@ -42,10 +43,10 @@ public static class LoadCommand
         if (o.Get("header", "false") == "true") Console.WriteLine(Header);
 
         var targets = new Targets(o.Get("targets", "http://127.0.0.1:8080"), targetsFile);
-        var request = BurstCommand.SessionRequest(fleet, counter);
+        var request = SessionRequests.HighDensity(fleet, counter);
         // Warm this process (JIT, connections) on calls that take the whole path but match
         // nothing, so that neither the figures nor the occupancy count include its cold start.
-        var probe = BurstCommand.SessionRequest("load-warmup-matches-nothing", counter);
+        var probe = SessionRequests.HighDensity("load-warmup-matches-nothing", counter);
         var warmupUntil = DateTime.UtcNow + TimeSpan.FromSeconds(double.Parse(o.Get("warmup", "2")));
         for (var w = 0; DateTime.UtcNow < warmupUntil; w++)
         {
@@ -61,7 +62,7 @@ public static class LoadCommand
         var before = redis is null ? 0 : await OccupancyAsync(redis, keys, fleet, counter);
 
         var leaderPid = int.Parse(o.Get("leader-pid", "0"));
-        var cpuBefore = Benchmarks.BenchRow.CpuSeconds(leaderPid);
+        var cpuBefore = BenchRow.CpuSeconds(leaderPid);
         var commitsBefore = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq);
 
         var calls = new ConcurrentBag<Call>();
@@ -129,7 +130,7 @@ public static class LoadCommand
 
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
-        var leaderCpu = leaderPid > 0 ? $"{100 * (Benchmarks.BenchRow.CpuSeconds(leaderPid) - cpuBefore) / elapsed.TotalSeconds:F0}% of a core" : "n/a";
+        var leaderCpu = leaderPid > 0 ? $"{100 * (BenchRow.CpuSeconds(leaderPid) - cpuBefore) / elapsed.TotalSeconds:F0}% of a core" : "n/a";
         var commits = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq) - commitsBefore;
 
         // Calls that heard nothing before their deadline: once the load is over, ask again with
@@ -182,14 +183,14 @@ public static class LoadCommand
         var design = o.Get("bench-design", "");
         if (design.Length > 0 && redis is not null)
         {
-            var (used, optimal) = await Benchmarks.BenchRow.PackingAsync(redis, keys, fleet, counter);
+            var (used, optimal) = await BenchRow.PackingAsync(redis, keys, fleet, counter);
             var mode = rate > 0 ? $"open, {rate:F0}/s" : $"closed, {concurrency} callers";
             var errors = string.Join(", ", failed) + (lost > 0 ? $", lost: {lost}" : "");
-            Console.WriteLine(new Benchmarks.BenchRow(design, mode, sent, ok.Count / elapsed.TotalSeconds,
-                At(latencies, 0.5), At(latencies, 0.9), At(latencies, 0.99), latencies.LastOrDefault(), errors, used, optimal,
+            Console.WriteLine(new BenchRow(design, mode, sent, ok.Count / elapsed.TotalSeconds,
+                Percentiles.At(latencies, 0.5), Percentiles.At(latencies, 0.9), Percentiles.At(latencies, 0.99), latencies.LastOrDefault(), errors, used, optimal,
                 commits > 0 ? $"{ok.Count / (double)commits:F1}" : "n/a", leaderCpu));
         }
-        else Console.WriteLine($"| {scenario} | {sent} | {ok.Count} | {string.Join(", ", failed)} | {lost} | {overCapacity} | {twice} | {occupancyMatches} | {gap:F0} | {At(latencies, 0.5):F1} | {At(latencies, 0.99):F1} | {ok.Count / elapsed.TotalSeconds:F0} |");
+        else Console.WriteLine($"| {scenario} | {sent} | {ok.Count} | {string.Join(", ", failed)} | {lost} | {overCapacity} | {twice} | {occupancyMatches} | {gap:F0} | {Percentiles.At(latencies, 0.5):F1} | {Percentiles.At(latencies, 0.99):F1} | {ok.Count / elapsed.TotalSeconds:F0} |");
 
         var json = o.Get("json", "");
         if (json.Length > 0)
@@ -197,7 +198,7 @@ public static class LoadCommand
             await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
             {
                 scenario, sent, ok = ok.Count, lost, overCapacity, twice, occupancyMatches, longestGapMs = gap,
-                p50 = At(latencies, 0.5), p90 = At(latencies, 0.9), p99 = At(latencies, 0.99), max = latencies.LastOrDefault(),
+                p50 = Percentiles.At(latencies, 0.5), p90 = Percentiles.At(latencies, 0.9), p99 = Percentiles.At(latencies, 0.99), max = latencies.LastOrDefault(),
                 okPerSecond = ok.Count / elapsed.TotalSeconds,
                 failed = all.Where(c => c.Code != StatusCode.OK && !c.Lost).GroupBy(c => c.Code.ToString()).ToDictionary(g => g.Key, g => g.Count()),
             }));
@@ -251,7 +252,6 @@ public static class LoadCommand
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
-    private static double At(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
     /// <summary>The longest time between two successive successful answers.</summary>
     private static double LongestGapMs(List<long> successes, TimeSpan elapsed, out long ended)

@@ -4,7 +4,7 @@ using Allocator.Service.Allocation;
 using Allocator.Service.Storage;
 using StackExchange.Redis;
 
-namespace Allocator.Service.Benchmarks;
+namespace Allocator.Service.Tools;
 
 /// <summary>
 /// BENCHMARK COMPARATOR, not a product mode: the multi-replica design Agones uses. N allocator

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Allocator.Service.Hosting;
-using Allocator.Service.Inventory;
+using Allocator.Service.Api;
+using Allocator.Service.Allocation;
 using Allocator.Service.Storage;
 using StackExchange.Redis;
 
-namespace Allocator.Service.Benchmarks;
+namespace Allocator.Service.Tools;
 
 /// <summary>
 /// <c>Allocator.Service bench-baseline</c>: drives the Agones-style comparator
@@ -29,10 +29,10 @@ public static class BaselineCommand
         // Same fleet as the product run, written straight into this run's hash.
         await db.KeyDeleteAsync(keys.GameServers);
         var seed = DemoFleetSpec.Parse(o.Get("seed", $"servers=1000,nodes=10,capacity=10,counter={counter},fleet={fleet}"));
-        await db.HashSetAsync(keys.GameServers, FleetSeed.Demo(seed).Select(s => new HashEntry(s.Key, GameServerJson.Serialize(s))).ToArray());
+        await db.HashSetAsync(keys.GameServers, seed.Generate().Select(s => new HashEntry(s.Key, GameServerJson.Serialize(s))).ToArray());
 
         await using var baseline = await AgonesStyleBaseline.StartAsync(redis, keys, workers);
-        var spec = Processing.SpecDecoder.ToSpec(BurstCommand.SessionRequest(fleet, counter));
+        var spec = SpecDecoder.ToSpec(SessionRequests.HighDensity(fleet, counter));
         var latencies = new ConcurrentBag<double>();
         var failures = new ConcurrentDictionary<string, int>();
         long sent = 0, ok = 0;
@@ -55,7 +55,7 @@ public static class BaselineCommand
         var (used, optimal) = await BenchRow.PackingAsync(redis, keys, fleet, counter);
         var errors = failures.IsEmpty ? "none" : string.Join(", ", failures.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"));
         Console.WriteLine(new BenchRow($"Agones-style: {workers} workers, own caches, OCC", $"closed, {concurrency} callers", sent, ok / elapsed.TotalSeconds,
-            BenchRow.At(sorted, 0.5), BenchRow.At(sorted, 0.9), BenchRow.At(sorted, 0.99), sorted.LastOrDefault(),
+            Percentiles.At(sorted, 0.5), Percentiles.At(sorted, 0.9), Percentiles.At(sorted, 0.99), sorted.LastOrDefault(),
             $"{errors}; {baseline.Conflicts} conflicts", used, optimal, "1", "n/a"));
         return 0;
     }

@@ -1,4 +1,4 @@
-namespace Allocator.Service.Benchmarks;
+namespace Allocator.Service.Tools;
 
 /// <summary>One row of the side-by-side benchmark table printed by <c>scripts/bench.sh</c>.</summary>
 public sealed record BenchRow(
@@ -12,7 +12,6 @@ public sealed record BenchRow(
     public override string ToString() =>
         $"| {Design} | {Mode} | {Sent} | {OkPerSecond:F0} | {P50:F2} | {P90:F2} | {P99:F2} | {Max:F1} | {Errors} | {ServersUsed} | {Optimal} | {MeanBatch} | {LeaderCpu} |";
 
-    public static double At(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
     /// <summary>Servers with at least one session, and the fewest that could hold the same sessions.</summary>
     public static async Task<(int Used, int Optimal)> PackingAsync(StackExchange.Redis.IConnectionMultiplexer redis, Storage.KeyLayout keys, string fleet, string counter)

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using ProtoPriority = global::Allocation.V1.Priority;
 using ProtoSelector = global::Allocation.V1.GameServerSelector;
 
-namespace Allocator.Service.Processing;
+namespace Allocator.Service.Api;
 
 /// <summary>Turns a queued Agones AllocationRequest (proto-JSON, validated by the front) into an engine spec.</summary>
 public static class SpecDecoder
