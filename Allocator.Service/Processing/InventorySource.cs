@@ -9,8 +9,8 @@ namespace Allocator.Service.Processing;
 
 /// <summary>
 /// Where the fleet's occupancy comes from, plugged into the leader's term. Exactly one is
-/// registered, by the folder that implements it (stand-alone: <c>Inventory/</c>; Kubernetes:
-/// <c>Agones/</c>); the term's pipeline calls it at fixed points and names none of them.
+/// registered, by the folder that implements it; the term's pipeline calls it at fixed points
+/// and knows no implementation.
 /// </summary>
 public interface IInventorySource
 {
