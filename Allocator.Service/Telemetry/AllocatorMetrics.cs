@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Allocator.Service.Telemetry;
 
 /// <summary>
-/// Every metric a replica exports (README "Metrics" lists them with their Agones
+/// Every metric a replica exports (docs/operations.md "Metrics" lists them with their Agones
 /// counterparts). Fronts record calls; the leader publishes a <see cref="LeaderSnapshot"/>
 /// once per heartbeat, which the gauges read, so scrapes never touch the leader's fleet.
 /// </summary>
