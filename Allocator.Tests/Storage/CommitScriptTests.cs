@@ -144,6 +144,32 @@ public class CommitScriptTests
         left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
         Assert.Equal(["c", "d"], left); // trimmed up to the newest acknowledged; "d" was never delivered
     }
+
+    [Fact]
+    public async Task Kubernetes_mode_commits_its_outbox_entry_positions_and_held_markers_and_stand_alone_touches_none()
+    {
+        var s = await SetUpAsync(nameof(Kubernetes_mode_commits_its_outbox_entry_positions_and_held_markers_and_stand_alone_touches_none), TimeSpan.FromMinutes(1));
+        var script = new CommitScript(s.Keys);
+        var ttl = TimeSpan.FromMinutes(1);
+        var standalone = new CommitWrite(s.Lease.LockId, s.Lease.Epoch) { Results = [new ResultWrite("a", "{}", ttl)] };
+        Assert.Equal(CommitStatus.Committed, (await script.RunAsync(s.Db, standalone)).Status);
+        Assert.False(await s.Db.KeyExistsAsync(s.Keys.Outbox) || await s.Db.KeyExistsAsync(s.Keys.WatchPositions));
+
+        var kubernetes = new CommitWrite(s.Lease.LockId, s.Lease.Epoch)
+        {
+            Results = [new ResultWrite("sent", "{}", ttl), new ResultWrite("held", null, ttl)],
+            Kubernetes = new KubernetesWrite($"{s.Lease.Epoch}-1", 1234, "[]", new Dictionary<string, string> { ["games"] = "77" }),
+        };
+        Assert.Equal(CommitStatus.Committed, (await script.RunAsync(s.Db, kubernetes)).Status);
+
+        var entry = Assert.Single(await s.Db.StreamRangeAsync(s.Keys.Outbox));
+        Assert.Equal(($"{s.Lease.Epoch}-1", 1234L), ((string)entry.Id!, (long)entry["at"]));
+        Assert.Equal("77", (string?)await s.Db.HashGetAsync(s.Keys.WatchPositions, "games"));
+        Assert.True(await s.Db.KeyExistsAsync(s.Keys.Held("held")));
+        Assert.False(await s.Db.KeyExistsAsync(s.Keys.Result("held")));
+        Assert.False(await s.Db.KeyExistsAsync(s.Keys.Held("sent")));
+        Assert.True(await s.Db.KeyExistsAsync(s.Keys.Result("sent")));
+    }
 }
 
 public class GameServerJsonTests
