@@ -1,6 +1,5 @@
 using Allocation.V1;
 using Allocator.Service.Api;
-using Allocator.Service.Hosting;
 
 namespace Allocator.Tests.Api;
 

@@ -1,7 +1,6 @@
 using Allocator.Service.Api;
 using System.Collections.Concurrent;
 using Allocation.V1;
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Allocator.Tests.Infrastructure;
 using Grpc.Core;

@@ -1,7 +1,6 @@
 using Allocator.Service.Api;
 using Allocation.V1;
 using Allocator.Inventory.V1;
-using Allocator.Service.Hosting;
 using Allocator.Tests.Infrastructure;
 using Grpc.Core;
 

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Allocation.V1;
 using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Allocator.Tests.EndToEnd;
 using Allocator.Tests.Infrastructure;

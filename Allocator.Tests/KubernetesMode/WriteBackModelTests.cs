@@ -2,7 +2,6 @@ using Allocator.Service.Api;
 using System.Text.Json.Nodes;
 using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
-using Allocator.Service.Hosting;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Tests.Allocation;

@@ -3,7 +3,6 @@ using Allocator.Inventory.V1;
 using Allocator.Queue.V1;
 using Allocator.Service.Allocation;
 using Allocator.Service.Api;
-using Allocator.Service.Hosting;
 using Allocator.Service.Inventory;
 using Allocator.Service.Processing;
 using Allocator.Service.Storage;

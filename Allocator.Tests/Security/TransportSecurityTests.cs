@@ -4,7 +4,6 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Allocation.V1;
 using Allocator.Inventory.V1;
-using Allocator.Service.Hosting;
 using Allocator.Service.Storage;
 using Allocator.Tests.Infrastructure;
 using Grpc.Core;

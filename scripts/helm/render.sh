@@ -32,7 +32,7 @@ if [ "$stale" = 1 ]; then
   tmp="$(mktemp "$cache/render.XXXXXX")"
   # GOPATH mode against Debian's packaged sources: no module download.
   (cd "$here" && GO111MODULE=off GOPATH="$gopath" GOFLAGS= GOCACHE="${GOCACHE:-$cache/go-build}" \
-    go build -o "$tmp" main.go setvalues.go)
+    go build -o "$tmp" main.go engine.go setvalues.go)
   mv -f "$tmp" "$bin"  # atomic: parallel callers never run a half-written binary
 fi
 
