@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Allocator.Service.Allocation;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Allocator.Service.Telemetry;
@@ -14,6 +15,7 @@ namespace Allocator.Service.Processing;
 /// </summary>
 public sealed class BatchLoop(
     KeyLayout keys,
+    ReadBatchScript readBatch,
     TermChores chores,
     BatchCommitter committer,
     WakeSignal wake,
@@ -21,11 +23,14 @@ public sealed class BatchLoop(
     ReplicaIdentity replica,
     AllocatorMetrics metrics,
     IOptions<ProcessingOptions> options,
+    IOptions<QueueOptions> queue,
     TimeProvider time,
     ILogger<BatchLoop> log)
 {
     public async Task RunAsync(Term term, CancellationToken stopping)
     {
+        var reader = new BatchReader(keys, readBatch, replica);
+        var decider = new BatchDecider(term.Fleet, new AllocationEngine(term.Fleet, new Random()), queue.Value.SettleLead, term.Source);
         var due = chores.Schedule();
         var answered = false;
         var stats = new BatchStats();
@@ -40,9 +45,9 @@ public sealed class BatchLoop(
             if (await chores.RunDueAsync(term, due) == ChoreOutcome.HandOver) return;
 
             var batchStarted = Stopwatch.GetTimestamp();
-            var batch = term.Reader.Claiming
-                ? await term.Reader.ClaimAsync(term.Db, options.Value.BatchSize)
-                : await term.Reader.ReadAsync(term.Db, term.Lease, options.Value.BatchSize);
+            var batch = reader.Claiming
+                ? await reader.ClaimAsync(term.Db, options.Value.BatchSize)
+                : await reader.ReadAsync(term.Db, term.Lease, options.Value.BatchSize);
             if (batch is null)
             {
                 ProcessingLog.Fenced(log, replica.Id, term.Epoch);
@@ -50,11 +55,11 @@ public sealed class BatchLoop(
             }
 
             var readTicks = Stopwatch.GetTimestamp() - batchStarted;
-            var committed = await DecideAndCommitAsync(term, batch, stats, readTicks);
+            var committed = await DecideAndCommitAsync(term, reader, decider, batch, stats, readTicks);
             stats.ReportEvery(TimeSpan.FromSeconds(10), log, term.Epoch);
             if (committed is null)
             {
-                if (!term.Reader.Claiming) await wake.WaitAsync(options.Value.PollInterval, time, stopping);
+                if (!reader.Claiming) await wake.WaitAsync(options.Value.PollInterval, time, stopping);
                 continue;
             }
 
@@ -91,15 +96,15 @@ public sealed class BatchLoop(
     /// the batch in memory and decides it again, now seeing those answers. What the inventory
     /// source observed is applied after the batch was read, at the start of each decision.
     /// </summary>
-    private async Task<CommitResult?> DecideAndCommitAsync(Term term, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks)
+    private async Task<CommitResult?> DecideAndCommitAsync(Term term, BatchReader reader, BatchDecider decider, IReadOnlyList<QueuedRequest> batch, BatchStats stats, long readTicks)
     {
         while (true)
         {
             var t0 = Stopwatch.GetTimestamp();
-            var stored = await term.Reader.StoredResultsAsync(term.Db, batch);
+            var stored = await reader.StoredResultsAsync(term.Db, batch);
             var t1 = Stopwatch.GetTimestamp();
             using var span = AllocatorTracing.StartBatch(batch, term.Epoch);
-            var decided = term.Decider.Decide(batch, stored, time.GetUtcNow());
+            var decided = decider.Decide(batch, stored, time.GetUtcNow());
             if (decided.IsEmpty) return null;
 
             var t2 = Stopwatch.GetTimestamp();

@@ -4,7 +4,6 @@ using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
 using Allocator.Service.Telemetry;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Allocator.Service.Processing;
@@ -17,16 +16,13 @@ namespace Allocator.Service.Processing;
 /// </summary>
 public sealed class LeaderTerm(
     IConnectionMultiplexer redis,
-    KeyLayout keys,
     BeginTermScript beginTerm,
-    ReadBatchScript readBatch,
     ReplicaIdentity replica,
     FleetFollower follower,
     IInventorySource inventory,
     BatchCommitter committer,
     BatchLoop loop,
     AllocatorMetrics metrics,
-    IOptions<QueueOptions> queue,
     TimeProvider time,
     ILogger<LeaderTerm> log)
 {
@@ -51,11 +47,8 @@ public sealed class LeaderTerm(
             source = await inventory.BeginTermAsync(new TermStart(db, lease, fleet, () => CommitFleetAsync(db, lease, fleet)), stopping);
             if (source is null) return;
             ProcessingLog.TermStarted(log, replica.Id, lease.Epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, started.ElapsedMilliseconds);
-
-            var decider = new BatchDecider(fleet, new AllocationEngine(fleet, new Random()), queue.Value.SettleLead, source);
-            var term = new Term(db, lease, fleet, source, decider, new BatchReader(keys, readBatch, replica), started);
             await source.ReadyAsync(stopping);
-            await loop.RunAsync(term, stopping);
+            await loop.RunAsync(new Term(db, lease, fleet, source, started), stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
