@@ -56,8 +56,10 @@ rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 start_redis() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK" --appendonly yes --appendfsync everysec \
     --save "" --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" >/dev/null
-  for _ in $(seq 200); do [ "$(rcli ping 2>/dev/null)" = "PONG" ] && return 0; sleep 0.05; done
-  echo "redis did not start" >&2; return 1
+  # Waits below are deadlines on observable state, generous for a busy CI machine: they end as
+  # soon as the state is reached, so they cost nothing when it is quick.
+  for _ in $(seq 1200); do [ "$(rcli ping 2>/dev/null)" = "PONG" ] && return 0; sleep 0.05; done
+  echo "redis did not start within 60 s" >&2; return 1
 }
 
 # start_replica NAME VERSION [extra settings...]
@@ -73,8 +75,8 @@ start_replica() {
     --Allocator:Inventory:DemoFleet="servers=5000,nodes=50,capacity=10,counter=rooms,fleet=chaos" \
     --Logging:Console:TimestampFormat="HH:mm:ss.fff " "$@" >>"$WORK/$name.log" 2>&1 &
   PID[$name]=$!; PORT[$name]=$port; VERSION[$name]=$version
-  for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
-  echo "replica $name did not start" >&2; tail -5 "$WORK/$name.log" >&2; return 1
+  for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
+  echo "replica $name did not start within 60 s" >&2; tail -5 "$WORK/$name.log" >&2; return 1
 }
 
 write_targets() {
@@ -86,7 +88,7 @@ write_targets() {
 forget() { unset "PID[$1]" "PORT[$1]" "VERSION[$1]"; write_targets; }
 leader() { rcli hget "{$PREFIX}:leader-info" replica; }
 epoch() { rcli get "{$PREFIX}:epoch"; }
-wait_epoch_above() { for _ in $(seq 400); do [ "$(epoch)" -gt "$1" ] 2>/dev/null && return 0; sleep 0.025; done; return 1; }
+wait_epoch_above() { for _ in $(seq 2400); do [ "$(epoch)" -gt "$1" ] 2>/dev/null && return 0; sleep 0.025; done; echo "epoch did not pass $1 within 60 s" >&2; return 1; }
 
 # begin SCENARIO-NUMBER: fresh prefix (fresh fleet), three replicas, first leader elected.
 begin() {
@@ -118,8 +120,10 @@ load() {
     --fleet chaos --counter rooms --redis "127.0.0.1:$REDIS_PORT" --prefix "$PREFIX" --scenario "$name" "$@" \
     >"$WORK/row" 2>"$WORK/row.err" &
   LOAD=$!
-  # Failures are injected once the generator measures, not while it warms up.
-  for _ in $(seq 400); do grep -q "^load: measuring" "$WORK/row.err" 2>/dev/null && return 0; sleep 0.025; done
+  # Failures are injected once the generator measures, not while it warms up (its start and
+  # 2 s warm-up take longer on a busy machine).
+  for _ in $(seq 2400); do grep -q "^load: measuring" "$WORK/row.err" 2>/dev/null && return 0; sleep 0.025; done
+  echo "load generator did not start measuring within 60 s" >&2
 }
 
 gap() { [ $SHORT = 1 ] || echo "--max-gap-ms $1"; }

@@ -10,7 +10,8 @@ namespace Allocator.Tests.FakeKubernetesTests;
 /// </summary>
 internal sealed class WatchRecorder : IAsyncDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    // Generous: a busy machine makes events late, never wrong; a missing one still fails the test.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private readonly Channel<(WatchEventType Type, JsonElement Object)> _events = Channel.CreateUnbounded<(WatchEventType, JsonElement)>();
     private readonly TaskCompletionSource<Exception> _firstError = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,7 +34,7 @@ internal sealed class WatchRecorder : IAsyncDisposable
         return recorder;
     }
 
-    /// <summary>The next event, or a failure after 10 s.</summary>
+    /// <summary>The next event, or a failure after 60 s.</summary>
     public async Task<(WatchEventType Type, JsonElement Object)> NextAsync()
     {
         using var patience = new CancellationTokenSource(Patience);

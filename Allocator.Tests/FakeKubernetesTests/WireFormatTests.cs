@@ -19,7 +19,7 @@ public class WireFormatTests
             HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         api.Put(FakeKubernetesApi.GameServer("default", "b"));
-        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(HttpVersion.Version11, response.Version);

@@ -84,7 +84,9 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         var endpoint = $"127.0.0.1:{port}";
-        for (var attempt = 0; attempt < 100; attempt++)
+        // A deadline, not a number of attempts: each attempt is slower on a busy machine.
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             try
             {
@@ -99,7 +101,7 @@ public sealed class RedisServer : IAsyncLifetime
             }
         }
 
-        throw new TimeoutException($"redis-server on {endpoint} did not answer");
+        throw new TimeoutException($"redis-server on {endpoint} did not answer within 60 s");
     }
 
     public static int FreePort()

@@ -80,6 +80,10 @@ public sealed class ReplicaProcess : IAsyncDisposable
             dll, "--Allocator:ListenAddress=127.0.0.1", $"--Allocator:Port={port}", $"--Allocator:OpsPort={opsPort}", "--Allocator:Plaintext=true",
             $"--Allocator:Redis={redis}", $"--Allocator:KeyPrefix={prefix}", $"--Allocator:ReplicaId={id}",
             "--Logging:LogLevel:Default=Information",
+            // A call that sets no deadline gets the longest one allowed (30 s, MaxDeadline), not
+            // the 10 s default: a first call on a machine busy with the rest of the suite must not
+            // fail on time. A test's own settings come later and win (e.g. a 1 s MaxDeadline).
+            "--Allocator:DefaultDeadline=00:00:30",
         }.Concat(settings))
         {
             info.ArgumentList.Add(arg);
@@ -117,18 +121,56 @@ public sealed class ReplicaProcess : IAsyncDisposable
     }
 
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(string Text, TaskCompletionSource Seen)> _awaitedLines = [];
+
+    /// <summary>
+    /// Completes once the replica has logged a line containing <paramref name="text"/> (at once if
+    /// it already has): its output arrives asynchronously, so a line written before an observable
+    /// effect may reach us after it. Fails after <paramref name="timeout"/> (default 60 s) with the log.
+    /// </summary>
+    public async Task WaitForLogAsync(string text, TimeSpan? timeout = null)
+    {
+        TaskCompletionSource seen;
+        lock (_log)
+        {
+            if (_log.ToString().Contains(text, StringComparison.Ordinal)) return;
+            seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _awaitedLines.Add((text, seen));
+        }
+
+        var patience = timeout ?? TimeSpan.FromSeconds(60);
+        try
+        {
+            await seen.Task.WaitAsync(patience);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"replica {Id} did not log \"{text}\" within {patience.TotalSeconds} s:\n{Log}");
+        }
+    }
 
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_log) _log.AppendLine(line);
+        lock (_log)
+        {
+            _log.AppendLine(line);
+            for (var i = _awaitedLines.Count - 1; i >= 0; i--)
+            {
+                if (!line.Contains(_awaitedLines[i].Text, StringComparison.Ordinal)) continue;
+                _awaitedLines[i].Seen.TrySetResult();
+                _awaitedLines.RemoveAt(i);
+            }
+        }
+
         if (line.Contains("Application started")) _listening.TrySetResult();
     }
 
     private async Task WaitUntilListeningAsync()
     {
+        // Generous: with the whole suite starting replicas on two busy cores, a start (JIT, warm-up) can take long.
         var exited = _process.WaitForExitAsync();
-        var done = await Task.WhenAny(_listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        var done = await Task.WhenAny(_listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
         if (done != _listening.Task) throw new InvalidOperationException($"replica {Id} did not start:\n{Log}");
     }
 }

@@ -47,7 +47,7 @@ internal static class KubernetesFleet
     public static async Task<List<GameServer>> SettledAsync(FakeKubernetesApi fake, IDatabase db, string prefix, TimeSpan? timeout = null)
     {
         var keys = new KeyLayout(prefix);
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60)); // generous: a busy machine only makes it slower
         string last = "";
         while (DateTime.UtcNow < until)
         {

@@ -28,7 +28,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
         _redis.OutputDataReceived += (_, e) => { if (e.Data?.Contains("Ready to accept connections") == true) ready.TrySetResult(); };
         _redis.BeginOutputReadLine();
         var exited = _redis.WaitForExitAsync();
-        if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(20))) != ready.Task)
+        if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))) != ready.Task)
         {
             throw new InvalidOperationException("redis-server with TLS did not start: " + await _redis.StandardError.ReadToEndAsync());
         }

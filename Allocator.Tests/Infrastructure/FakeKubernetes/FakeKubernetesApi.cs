@@ -72,11 +72,12 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     /// <summary>
     /// Completes once at least <paramref name="count"/> watches are open: a test's cue that a client's
-    /// watch is connected before it sends a bookmark or drops watches. Fails after <paramref name="timeout"/> (default 10 s).
+    /// watch is connected before it sends a bookmark or drops watches. Fails after <paramref name="timeout"/> (default 60 s:
+    /// generous, so a busy machine only makes it slower).
     /// </summary>
     public async Task WaitForWatchesAsync(int count = 1, TimeSpan? timeout = null)
     {
-        using var patience = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var patience = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         await _store.WaitForWatchesAsync(count, patience.Token);
     }
 
