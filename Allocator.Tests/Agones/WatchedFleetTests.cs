@@ -2,7 +2,7 @@ using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
 using Allocator.Tests.Allocation;
 
-namespace Allocator.Tests.AgonesWatch;
+namespace Allocator.Tests.Agones;
 
 public class WatchedFleetTests
 {

@@ -13,7 +13,7 @@ using Grpc.Core;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
-namespace Allocator.Tests.KubernetesMode;
+namespace Allocator.Tests.Agones;
 
 /// <summary>
 /// Kubernetes mode end to end: replica processes, a real Redis, and the fake API server holding
@@ -204,7 +204,7 @@ public class KubernetesModeTests(ITestOutputHelper output)
         FleetAssertions.NoSessionLostOrDoubled([first, second], kubernetes);
         Assert.Empty(KubernetesFleet.Differences(kubernetes, hash));
         using var http = new HttpClient();
-        var metrics = await Operability.MetricsScrape.GetAsync(http, standby.OpsPort);
+        var metrics = await Telemetry.MetricsScrape.GetAsync(http, standby.OpsPort);
         // The successor found the patch already in Kubernetes (its outbox-id annotation) and did not repeat it.
         Assert.Equal(1, metrics.Value("allocator_writebacks_total", ("result", "already_applied")));
         Assert.Equal(0, metrics.Value("allocator_writebacks_total", ("result", "applied")));
@@ -371,7 +371,7 @@ public class KubernetesModeTests(ITestOutputHelper output)
         await replica.WaitForLogAsync("(410 Gone); relisting");
         Assert.Equal(GameServerStates.Allocated, hash.Single(s => s.Name == answer.GameServerName).State);
         using var http = new HttpClient();
-        Assert.Equal(2, (await Operability.MetricsScrape.GetAsync(http, replica.OpsPort)).Value("allocator_relists_total"));
+        Assert.Equal(2, (await Telemetry.MetricsScrape.GetAsync(http, replica.OpsPort)).Value("allocator_relists_total"));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Allocator.Tests.Operability;
+namespace Allocator.Tests.Telemetry;
 
 /// <summary>One Prometheus text scrape, read by metric name and label subset.</summary>
 public sealed partial class MetricsScrape(string text)

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 using k8s;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>Which events a watch delivers, in what order, through the real client.</summary>
 public class WatchEventTests

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>The bytes on the wire, read with a plain HttpClient: what the real client relies on without saying so.</summary>
 public class WireFormatTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Allocator.Service.Queue;
 using Allocator.Service.Telemetry;
 
-namespace Allocator.Tests.Operability;
+namespace Allocator.Tests.Telemetry;
 
 public class BatchTracingTests
 {

@@ -1,7 +1,7 @@
 using Allocator.Service.Agones;
 using Allocator.Service.Inventory;
 
-namespace Allocator.Tests.KubernetesMode;
+namespace Allocator.Tests.Agones;
 
 public class KubernetesOptionsTests
 {

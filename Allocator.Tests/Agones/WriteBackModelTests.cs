@@ -8,7 +8,7 @@ using Allocator.Tests.Allocation;
 using Google.Protobuf;
 using Grpc.Core;
 
-namespace Allocator.Tests.KubernetesMode;
+namespace Allocator.Tests.Agones;
 
 /// <summary>The pure half of Kubernetes mode: changes, reconciliation, held answers and patches.</summary>
 public class WriteBackModelTests

@@ -5,7 +5,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>PATCH, PUT and POST semantics (optimistic concurrency, patch formats, /status) through the real client.</summary>
 public class PatchTests

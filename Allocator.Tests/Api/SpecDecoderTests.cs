@@ -2,7 +2,7 @@
 using Allocator.Service.Allocation;
 using Allocator.Service.Api;
 
-namespace Allocator.Tests.Processing;
+namespace Allocator.Tests.Api;
 
 public class SpecDecoderTests
 {

@@ -8,7 +8,7 @@ using Allocator.Tests.Infrastructure;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 using StackExchange.Redis;
 
-namespace Allocator.Tests.KubernetesMode;
+namespace Allocator.Tests.Agones;
 
 /// <summary>A fake API server holding a fleet of Agones GameServers, and replicas in Kubernetes mode pointed at it.</summary>
 internal static class KubernetesFleet

@@ -5,7 +5,7 @@ using Allocator.Service.Agones;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Allocator.Tests.AgonesWatch;
+namespace Allocator.Tests.Agones;
 
 /// <summary>
 /// The GameServer watch against the fake API server through the real KubernetesClient: it

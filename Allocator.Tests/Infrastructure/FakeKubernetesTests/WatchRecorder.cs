@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using k8s;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>
 /// Runs a real client's GameServer watch in the background and hands the test its events, errors and

@@ -13,7 +13,9 @@ using Grpc.Core;
 using Grpc.Reflection.V1Alpha;
 using StackExchange.Redis;
 
-namespace Allocator.Tests.Operability;
+using Allocator.Tests.Telemetry;
+
+namespace Allocator.Tests.Hosting;
 
 /// <summary>What an SRE relies on: REST, metrics, health probes, trace propagation and reflection, against real replica processes.</summary>
 public class OperabilityTests : IAsyncLifetime

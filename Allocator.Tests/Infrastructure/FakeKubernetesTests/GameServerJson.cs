@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>Reads the few fields the tests look at from GameServer JSON as the client returns it.</summary>
 internal static class GameServerJson

@@ -3,7 +3,7 @@ using Allocator.Tests.Infrastructure;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
 using Xunit.Abstractions;
 
-namespace Allocator.Tests.KubernetesMode;
+namespace Allocator.Tests.Agones;
 
 /// <summary>Runs only under <c>scripts/bench-kubernetes.sh</c> (ALLOCATOR_BENCH=1).</summary>
 public sealed class BenchFactAttribute : FactAttribute

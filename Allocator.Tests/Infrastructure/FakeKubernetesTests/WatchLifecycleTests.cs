@@ -3,7 +3,7 @@ using Allocator.Tests.Infrastructure.FakeKubernetes;
 using k8s;
 using k8s.Autorest;
 
-namespace Allocator.Tests.FakeKubernetesTests;
+namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
 /// <summary>How watch streams start, expire, bookmark, time out and break, through the real client.</summary>
 public class WatchLifecycleTests
