@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "bench-engine" => await EngineBenchCommand.RunAsync(args[1..]),
     "load" => await LoadCommand.RunAsync(args[1..]),
     "bench-baseline" => await BaselineCommand.RunAsync(args[1..]),
+    "forward" => await ForwardCommand.RunAsync(args[1..]),
     "serve" => await ServeAsync(args[1..]),
     _ => await ServeAsync(args),
 };

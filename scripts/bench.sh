@@ -4,6 +4,7 @@
 #    closed loop (max throughput at a concurrency) and open loop (a target rate);
 #  - the Agones-style comparator: N workers with their own caches, optimistic concurrency per
 #    allocation, 5 retries 10 ms apart; same fleet, same closed-loop load;
+#  - the cost of MinReplicas = 1 (one WAIT per batch, a replica Redis beside the primary);
 #  - leader resume: lease -> first answered allocation with 1k, 10k, 100k servers.
 # Prints markdown tables; raw figures go to artifacts/bench/*.json.
 # Usage: scripts/bench.sh [--duration 10] [--replicas 3] [--servers 20000] [--concurrency 64]
@@ -37,6 +38,7 @@ cleanup() {
   trap - EXIT INT TERM
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
+  redis-cli -p "$((REDIS_PORT + 1000))" shutdown nosave >/dev/null 2>&1
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -45,17 +47,18 @@ rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --dir "$WORK" >/dev/null
 for _ in $(seq 100); do [ "$(rcli ping 2>/dev/null)" = "PONG" ] && break; sleep 0.05; done
 
-# replica NAME PREFIX SERVERS -> sets REPLICA_PID, REPLICA_URL
+# replica NAME PREFIX SERVERS [settings...] -> sets REPLICA_PID, REPLICA_URL
 replica() {
   local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+  local name=$1 prefix=$2 servers=$3; shift 3
   dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
     --Allocator:Redis="127.0.0.1:$REDIS_PORT" \
-    --Allocator:KeyPrefix="$2" --Allocator:ReplicaId="$1" --Allocator:LeaseRetry=00:00:00.250 \
-    --Allocator:Inventory:DemoFleet="servers=$3,nodes=$(( $3 / 100 > 0 ? $3 / 100 : 1 )),capacity=10,counter=rooms,fleet=bench" \
-    --Logging:Console:FormatterName=simple >"$WORK/$1.log" 2>&1 &
+    --Allocator:KeyPrefix="$prefix" --Allocator:ReplicaId="$name" --Allocator:LeaseRetry=00:00:00.250 \
+    --Allocator:Inventory:DemoFleet="servers=$servers,nodes=$(( servers / 100 > 0 ? servers / 100 : 1 )),capacity=10,counter=rooms,fleet=bench" \
+    --Logging:Console:FormatterName=simple "$@" >"$WORK/$name.log" 2>&1 &
   REPLICA_PID=$!; PIDS+=("$REPLICA_PID"); REPLICA_URL="http://127.0.0.1:$port"
   for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
-  echo "replica $1 did not start" >&2; return 1
+  echo "replica $name did not start" >&2; return 1
 }
 wait_leader() { for _ in $(seq 600); do [ -n "$(rcli hget "{$1}:leader-info" replica)" ] && return 0; sleep 0.05; done; return 1; }
 
@@ -79,6 +82,24 @@ dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency $(
 dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --rate "$RATE" --fleet bench \
   --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/open.json"
 for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
+
+# 1b. The same with MinReplicas = 1: a replica Redis acknowledges each batch (WAIT) before answers go out.
+REPLICA_REDIS=$((REDIS_PORT + 1000))
+redis-server --port "$REPLICA_REDIS" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --dir "$WORK" --replicaof 127.0.0.1 "$REDIS_PORT" >/dev/null
+for _ in $(seq 200); do redis-cli -p "$REPLICA_REDIS" info replication 2>/dev/null | grep -q master_link_status:up && break; sleep 0.05; done
+URLS=""
+for i in $(seq "$REPLICAS"); do replica "m$i" benchwait "$SERVERS" --Allocator:MinReplicas=1 || exit 1; PID_OF[m$i]=$REPLICA_PID; URLS+="$REPLICA_URL,"; done
+wait_leader benchwait || exit 1
+LEADER_PID=${PID_OF[$(rcli hget "{benchwait}:leader-info" replica)]}
+DESIGN="this allocator, MinReplicas 1 (WAIT per batch)"
+dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency "$CONCURRENCY" --fleet bench \
+  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-wait.json"
+dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency $((CONCURRENCY * 4)) --fleet bench \
+  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-max-wait.json"
+dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --rate "$RATE" --fleet bench \
+  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/open-wait.json"
+for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
+redis-cli -p "$REPLICA_REDIS" shutdown nosave >/dev/null 2>&1
 
 # 2. The Agones-style comparator: same fleet, same closed-loop load.
 dotnet "$BIN" bench-baseline --redis "127.0.0.1:$REDIS_PORT" --prefix baseline --workers "$REPLICAS" \

@@ -42,6 +42,8 @@ public sealed class KubernetesSource(
         var pending = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox));
         var ledger = new WriteBackLedger(lease.Epoch, settings.WriteBehind);
         foreach (var entry in pending) ledger.Hold(entry);
+        // The term began after everything there was replicated (the pipeline waits for it).
+        if (pending.Count > 0) ledger.Confirm(pending[^1].Id);
         var scopes = settings.Scopes();
 
         var inventory = KubernetesInventory.Start(_client.Value, fleetId, scopes, positions, settings.WatchTimeout, wake, metrics, time, _log);
@@ -101,7 +103,7 @@ public sealed class KubernetesSource(
                 .Select(i => new QueuedRequest(RequestKind.Allocation, $"0-{i}", $"warmup-{round}-{i}", "warmup", now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json))
                 .ToList();
             _ = decider.Decide(batch, new Dictionary<string, string>(), now);
-            var write = term.Committing(new CommitWrite("warmup", 0), now);
+            var write = term.Committing(new CommitWrite("warmup", 0, round + 1), now);
             if (write.Kubernetes is { OutboxId: { } id } k8s) _ = OutboxEntry.Read(id, k8s.OutboxAtUnixMs, k8s.OutboxChangesJson!);
             term.Committed();
             fleet.Accept();

@@ -69,12 +69,14 @@ public sealed class WriteBack(
         }
     }
 
+    /// <summary>The pending entries, oldest first, up to the newest confirmed one (a commit not yet replicated is not written back).</summary>
     private async Task<List<OutboxEntry>> ReadAsync(int count)
     {
+        var confirmed = ledger.ConfirmedThrough;
         var entries = OutboxEntry.ReadAll(await db.StreamRangeAsync(keys.Outbox, "-", "+", count));
         ledger.ReleaseFinished(entries.FirstOrDefault()?.Id, _lastSeen);
         if (entries.Count > 0 && OutboxId.Compare(entries[^1].Id, _lastSeen) > 0) _lastSeen = entries[^1].Id;
-        return entries;
+        return entries.TakeWhile(e => OutboxId.Compare(e.Id, confirmed) <= 0).ToList();
     }
 
     private async Task WaitAsync(CancellationToken stopping)

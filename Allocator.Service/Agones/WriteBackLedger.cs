@@ -19,9 +19,19 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     // Request ids whose answers the batch being decided holds (not committed yet).
     private readonly HashSet<string> _batchHeld = new(StringComparer.Ordinal);
     private long _sequence = 1;
+    private string? _confirmed;
 
     /// <summary>The id the outbox entry of the batch being decided will have.</summary>
     public string NextId => OutboxId.Of(epoch, _sequence);
+
+    /// <summary>
+    /// The newest outbox entry whose commit is confirmed (acknowledged by MinReplicas Redis
+    /// replicas, or simply committed when none are required): no write-back starts for a later one.
+    /// </summary>
+    public string? ConfirmedThrough => Volatile.Read(ref _confirmed);
+
+    /// <summary>Entries up to <paramref name="entryId"/> are confirmed (at term start: all that were there).</summary>
+    public void Confirm(string entryId) => Volatile.Write(ref _confirmed, entryId);
 
     /// <summary>Whether the answer to this id waits for Kubernetes: in the outbox, or in the batch being decided.</summary>
     public bool IsHeld(string requestId) => _held.ContainsKey(requestId) || _batchHeld.Contains(requestId);
@@ -107,11 +117,13 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
         if (entry is not null) Release(HeldIds(entry));
     }
 
-    /// <summary>The batch with <paramref name="entry"/> was committed.</summary>
+    /// <summary>The batch with <paramref name="entry"/> was committed (and replicated when that is required).</summary>
     public void Committed(OutboxEntry? entry)
     {
         Begin();
-        if (entry is not null) _sequence++;
+        if (entry is null) return;
+        _sequence++;
+        Confirm(entry.Id);
     }
 
     private static IEnumerable<string> HeldIds(OutboxEntry entry) => entry.Changes.SelectMany(c => c.Holds).Select(h => h.RequestId);

@@ -11,18 +11,36 @@ namespace Allocator.Service.Processing;
 /// <summary>
 /// Commits a decided batch with one script (<see cref="CommitScript"/>): fence, game servers,
 /// results, the inventory source's part, XACK, replies grouped by replica. Anything but
-/// <see cref="CommitStatus.Committed"/> wrote nothing.
+/// <see cref="CommitStatus.Committed"/> wrote nothing. When answers wait for replication
+/// (MinReplicas &gt; 0) the results carry the commit's number, and the replies go out only
+/// after <c>WAIT</c>, with the replicated mark (<see cref="ReleaseScript"/>).
 /// </summary>
-public sealed class BatchCommitter(KeyLayout keys, CommitScript commit, IOptions<ProcessingOptions> processing, IOptions<QueueOptions> queue, TimeProvider time)
+public sealed class BatchCommitter(
+    KeyLayout keys,
+    CommitScript commit,
+    ReleaseScript release,
+    ReplicaAcks acks,
+    IOptions<ProcessingOptions> processing,
+    IOptions<QueueOptions> queue,
+    TimeProvider time)
 {
-    public Task<CommitResult> CommitAsync(IDatabaseAsync db, Lease lease, DecidedBatch batch, IInventoryTerm? source = null)
+    /// <param name="number">This commit's number: the commit counter as this leader left it, plus one.</param>
+    public async Task<CommitResult> CommitAsync(IDatabaseAsync db, Lease lease, long number, DecidedBatch batch, IInventoryTerm? source = null)
     {
-        var write = Write(lease, batch);
-        return commit.RunAsync(db, source is null ? write : source.Committing(write, time.GetUtcNow()));
+        var write = Write(lease, number, batch);
+        if (source is not null) write = source.Committing(write, time.GetUtcNow());
+        if (!acks.Required) return await commit.RunAsync(db, write);
+
+        var result = await commit.RunAsync(db, write with { Replies = [] });
+        if (result.Status != CommitStatus.Committed) return result;
+        if (!await acks.WaitAsync(db, () => lease.StillHeld)) return new CommitResult(CommitStatus.Unreplicated, []);
+        await release.RunAsync(db, number, write.Replies);
+        return result;
     }
 
-    private CommitWrite Write(Lease lease, DecidedBatch batch)
+    private CommitWrite Write(Lease lease, long number, DecidedBatch batch)
     {
+        var numbered = acks.Required;
         var results = new List<ResultWrite>(batch.Answers.Count);
         var requestAcks = new List<string>(batch.Answers.Count);
         var inventoryAcks = new List<string>();
@@ -35,6 +53,7 @@ public sealed class BatchCommitter(KeyLayout keys, CommitScript commit, IOptions
             // is kept for idempotent retries; an error (no effect) only long enough to fence late
             // commits and re-answer lost replies.
             var ttl = answer.Outcome.Code == 0 ? queue.Value.ResultTtl : queue.Value.ErrorResultTtl;
+            if (numbered) answer.Outcome.Commit = (ulong)number;
             results.Add(new ResultWrite(answer.Request.RequestId, answer.Held ? null : Outcomes.ToJson(answer.Outcome), ttl));
         }
 
@@ -49,7 +68,7 @@ public sealed class BatchCommitter(KeyLayout keys, CommitScript commit, IOptions
             })
             .ToList();
 
-        return new CommitWrite(lease.LockId, lease.Epoch)
+        return new CommitWrite(lease.LockId, lease.Epoch, number)
         {
             RequestHistory = processing.Value.RequestHistory,
             ChangeLogLength = processing.Value.ChangeLogLength,

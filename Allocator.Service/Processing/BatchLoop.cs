@@ -126,10 +126,22 @@ public sealed class BatchLoop(
 
     private async Task<CommitResult> CommitAsync(Term term, DecidedBatch decided)
     {
-        // A commit whose outcome is unknown (Redis failed) ends the term: the source's side ends with it.
-        var result = await committer.CommitAsync(term.Db, term.Lease, decided, term.Source);
-        if (result.Status == CommitStatus.Committed) term.Source.Committed();
-        else term.Source.NotCommitted();
+        // A commit whose outcome is unknown (Redis failed), or that replicas did not acknowledge
+        // while the lease was ours, ends the term: the source's side ends with it.
+        var result = await committer.CommitAsync(term.Db, term.Lease, term.Commit + 1, decided, term.Source);
+        switch (result.Status)
+        {
+            case CommitStatus.Committed:
+                term.Commit++;
+                term.Source.Committed();
+                break;
+            case CommitStatus.Unreplicated:
+                break;
+            default:
+                term.Source.NotCommitted();
+                break;
+        }
+
         return result;
     }
 

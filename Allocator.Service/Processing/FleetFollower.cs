@@ -55,7 +55,9 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 
     /// <summary>
     /// Hands the copy, exactly current, to a leader whose term has begun (no other leader can
-    /// commit any more, so the end of the log is the end). The follower starts over afterwards.
+    /// commit any more, so the end of the log is the end). A copy is handed over only when
+    /// Redis' change log ends exactly where the copy replayed it to; otherwise the hash is
+    /// loaded. The follower starts over afterwards.
     /// </summary>
     public async Task<(Fleet Fleet, bool Warm, long Elapsed)> TakeAsync()
     {
@@ -65,6 +67,16 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         {
             var warm = _fleet is not null;
             await RefreshAsync();
+            if (warm && await LogEndAsync(redis.GetDatabase()) is var (seq, position) && (seq != _seq || position != _position))
+            {
+                // The log is not where this copy replayed it to: Redis lost commits (a failover
+                // to a lagging replica) or was replaced. Only the hash is the truth now.
+                FollowLog.Diverged(log, _seq, (string?)_position ?? "", seq, (string?)position ?? "");
+                warm = false;
+                _fleet = null;
+                await RefreshAsync();
+            }
+
             var fleet = _fleet!;
             _fleet = null; // the leader edits it from now on; the follower reloads after the term
             _taken = true;
@@ -234,6 +246,9 @@ internal static partial class FollowLog
 {
     [LoggerMessage(2101, LogLevel.Warning, "Change log trimmed past this replica (had {Had}, next {Next}); reloading the hash")]
     public static partial void Gap(ILogger logger, long had, long next);
+
+    [LoggerMessage(2105, LogLevel.Warning, "Warm copy replayed the change log to {Had} ({HadId}) but Redis' log ends at {Now} ({NowId}): Redis lost or replaced commits; loading the hash")]
+    public static partial void Diverged(ILogger logger, long had, string hadId, long now, string nowId);
 
     [LoggerMessage(2104, LogLevel.Information, "Loaded {Count} game servers from the hash in {Elapsed} ms")]
     public static partial void Loaded(ILogger logger, int count, long elapsed);

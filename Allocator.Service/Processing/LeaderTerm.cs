@@ -15,8 +15,10 @@ namespace Allocator.Service.Processing;
 /// in-memory fleet lives only as long as the term.
 /// </summary>
 public sealed class LeaderTerm(
-    IConnectionMultiplexer redis,
+    LeaderConnection redis,
     BeginTermScript beginTerm,
+    ReplicaAcks acks,
+    ReleaseScript release,
     ReplicaIdentity replica,
     FleetFollower follower,
     IInventorySource inventory,
@@ -29,26 +31,41 @@ public sealed class LeaderTerm(
     /// <summary>Runs the term; returns when leadership ends. <paramref name="stopping"/> ends it gracefully between batches.</summary>
     public async Task RunAsync(Lease lease, CancellationToken stopping)
     {
-        var db = redis.GetDatabase();
+        var db = redis.Database;
         var started = Stopwatch.StartNew();
-        var epoch = await beginTerm.RunAsync(db, lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds());
-        if (epoch is null)
+        var begun = await beginTerm.RunAsync(db, lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (begun is not var (epoch, commit))
         {
             ProcessingLog.Fenced(log, replica.Id, 0);
             return;
         }
 
-        lease.Epoch = epoch.Value;
+        lease.Epoch = epoch;
+        // The new epoch (which fences every older leader) is on MinReplicas replicas before this
+        // term writes anything, and so is everything committed before it: the mark may rise.
+        if (acks.Required)
+        {
+            if (!await acks.WaitAsync(db, () => lease.StillHeld && !stopping.IsCancellationRequested)) return;
+            await release.RunAsync(db, commit, []);
+        }
+
         metrics.TermBegan();
         IInventoryTerm? source = null;
         try
         {
             var (fleet, warm, loadMs) = await follower.TakeAsync();
-            source = await inventory.BeginTermAsync(new TermStart(db, lease, fleet, () => CommitFleetAsync(db, lease, fleet)), stopping);
+            async Task<bool> CommitStartAsync()
+            {
+                if (!await CommitFleetAsync(db, lease, commit + 1, fleet)) return false;
+                commit++;
+                return true;
+            }
+
+            source = await inventory.BeginTermAsync(new TermStart(db, lease, fleet, CommitStartAsync), stopping);
             if (source is null) return;
             ProcessingLog.TermStarted(log, replica.Id, lease.Epoch, fleet.Count, warm ? "warm copy" : "full load", loadMs, started.ElapsedMilliseconds);
             await source.ReadyAsync(stopping);
-            await loop.RunAsync(new Term(db, lease, fleet, source, started), stopping);
+            await loop.RunAsync(new Term(db, lease, fleet, source, started, commit), stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -65,10 +82,10 @@ public sealed class LeaderTerm(
     /// The source's start-of-term changes (a seed), committed on their own before any request,
     /// so that undoing a batch (which reloads what it touched from Redis) can never undo them.
     /// </summary>
-    private async Task<bool> CommitFleetAsync(IDatabase db, Lease lease, Fleet fleet)
+    private async Task<bool> CommitFleetAsync(IDatabase db, Lease lease, long number, Fleet fleet)
     {
         var (changed, removed) = fleet.TakeChanges();
-        var committed = await committer.CommitAsync(db, lease, new DecidedBatch([], changed, removed));
+        var committed = await committer.CommitAsync(db, lease, number, new DecidedBatch([], changed, removed));
         if (committed.Status != CommitStatus.Committed)
         {
             ProcessingLog.CommitRefused(log, replica.Id, lease.Epoch, committed.Status.ToString());

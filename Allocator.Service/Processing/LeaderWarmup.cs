@@ -17,7 +17,7 @@ namespace Allocator.Service.Processing;
 public sealed class LeaderWarmup(
     Membership membership,
     FleetFollower follower,
-    IConnectionMultiplexer redis,
+    LeaderConnection redis,
     KeyLayout keys,
     BeginTermScript beginTerm,
     ReadBatchScript readBatch,
@@ -88,13 +88,14 @@ public sealed class LeaderWarmup(
     /// </summary>
     private async Task RehearseAsync(BatchDecider decider, string json, DateTimeOffset now)
     {
-        var db = redis.GetDatabase();
+        // On the connection a leader commits on: with MinReplicas it is a connection of its own.
+        var db = redis.Database;
         var notOurs = Lease.NotHeld("rehearsal-" + replica.Id);
         var reader = new BatchReader(keys, readBatch, replica);
         _ = await reader.ReadAsync(db, notOurs, 1);
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
-        _ = await committer.CommitAsync(db, notOurs, decider.Decide(batch, new Dictionary<string, string>(), now));
+        _ = await committer.CommitAsync(db, notOurs, 1, decider.Decide(batch, new Dictionary<string, string>(), now));
         _ = await Telemetry.StreamBacklog.ReadAsync(db, keys); // the leader's gauge reading (read-only)
         await inventory.RehearseAsync(db, notOurs);
         // Taking over: the lease (on a scratch lock), then begin_term, which a lease that is not ours fences.

@@ -2,6 +2,9 @@ namespace Allocator.Service.Queue;
 
 internal static partial class QueueLog
 {
-    [LoggerMessage(4001, LogLevel.Warning, "Could not look up the answers of {Count} waiting calls after a reconnect: {Reason}")]
-    public static partial void RecoverFailed(ILogger logger, int count, string reason);
+    [LoggerMessage(4001, LogLevel.Warning, "Could not queue {Count} waiting calls again after a reconnect, retrying until they end: {Reason}")]
+    public static partial void RequeueFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(4002, LogLevel.Information, "Reconnected to Redis: {Count} waiting calls queued again (same ids)")]
+    public static partial void Requeued(ILogger logger, int count);
 }

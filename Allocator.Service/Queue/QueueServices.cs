@@ -21,10 +21,11 @@ public static class QueueServices
 /// Subscribes to this replica's reply channel before the endpoint takes calls, and to the
 /// wake channel, so that a replica that becomes leader has nothing left to set up.
 /// </summary>
-internal sealed class ReplySubscription(ReplyRouter replies, WakeSignal wake) : IHostedService
+internal sealed class ReplySubscription(ReplyRouter replies, WakeSignal wake, RequestSubmitter submitter) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        submitter.WatchReconnects();
         await replies.StartAsync();
         await wake.StartAsync();
     }

@@ -17,10 +17,9 @@ public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, Re
     public async Task StartAsync()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
+        // Pub/Sub does not replay what was published while the connection was down: the
+        // submitter queues every waiting call again after a reconnect.
         await redis.SubscribeAsync(keys.Reply(replica.Id), (_, message) => Deliver(ReplyBatch.Parser.ParseFrom((byte[])message!)), log);
-        // Pub/Sub does not replay what was published while the connection was down: look up
-        // the stored answers of every call still waiting.
-        redis.ConnectionRestored += (_, _) => _ = RecoverAsync();
     }
 
     /// <summary>Registers interest in a request id before it is queued, so no answer is missed.</summary>
@@ -52,27 +51,6 @@ public sealed class ReplyRouter(IConnectionMultiplexer redis, KeyLayout keys, Re
         TaskCompletionSource<Outcome>? answer;
         lock (_waiting) answer = _waiting.TryGetValue(requestId, out var waiter) ? waiter.Answer : null;
         answer?.TrySetResult(outcome);
-    }
-
-    /// <summary>Delivers the stored answers of all waiting calls (after a reconnect).</summary>
-    public async Task RecoverAsync()
-    {
-        string[] waiting;
-        lock (_waiting) waiting = [.. _waiting.Keys];
-        if (waiting.Length == 0) return;
-        try
-        {
-            var stored = await redis.GetDatabase().StringGetAsync(waiting.Select(id => keys.Result(id)).ToArray());
-            for (var i = 0; i < waiting.Length; i++)
-            {
-                if (stored[i].HasValue) Deliver(waiting[i], Outcomes.FromJson(stored[i]!));
-            }
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // Still unreachable: each call looks its answer up again at its deadline.
-            QueueLog.RecoverFailed(log, waiting.Length, e.Message);
-        }
     }
 
     private void Deliver(ReplyBatch batch)

@@ -15,10 +15,10 @@ public sealed class CommitScript(KeyLayout keys)
     {
         var held = write.Results.Count(r => r.OutcomeJson is null);
         var kubernetes = write.Kubernetes is not null;
-        var keyList = new RedisKey[7 + write.Results.Count + held + (kubernetes ? 2 : 0)];
-        (keyList[0], keyList[1], keyList[2], keyList[3], keyList[4], keyList[5], keyList[6]) =
-            (keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq);
-        var k = 7;
+        var keyList = new RedisKey[8 + write.Results.Count + held + (kubernetes ? 2 : 0)];
+        (keyList[0], keyList[1], keyList[2], keyList[3], keyList[4], keyList[5], keyList[6], keyList[7]) =
+            (keys.Leader, keys.Epoch, keys.GameServers, keys.Requests, keys.Inventory, keys.Changes, keys.ChangeSeq, keys.Commit);
+        var k = 8;
         foreach (var result in write.Results) keyList[k++] = keys.Result(result.RequestId);
         foreach (var result in write.Results) if (result.OutcomeJson is null) keyList[k++] = keys.Held(result.RequestId);
         if (kubernetes) (keyList[k], keyList[k + 1]) = (keys.Outbox, keys.WatchPositions);
@@ -33,6 +33,7 @@ public sealed class CommitScript(KeyLayout keys)
             write.Results.Count,
             held,
             kubernetes ? 1 : 0,
+            write.Commit - 1,
             write.Changed.Count,
         };
         foreach (var (field, json) in write.Changed)
@@ -82,6 +83,7 @@ public sealed class CommitScript(KeyLayout keys)
         {
             "ok" => CommitResult.Committed,
             "fenced" => new CommitResult(CommitStatus.Fenced, []),
+            "behind" => new CommitResult(CommitStatus.Behind, []),
             _ => new CommitResult(CommitStatus.NoGroup, []),
         };
     }
@@ -93,8 +95,8 @@ public sealed class CommitScript(KeyLayout keys)
     }
 }
 
-/// <summary>Everything one commit writes, by name.</summary>
-public sealed record CommitWrite(string LockId, long Epoch)
+/// <summary>Everything one commit writes, by name; <see cref="Commit"/> is its number (the counter as the leader left it, plus one).</summary>
+public sealed record CommitWrite(string LockId, long Epoch, long Commit)
 {
     public TimeSpan RequestHistory { get; init; }
     public int ChangeLogLength { get; init; } = 10_000;
@@ -108,7 +110,7 @@ public sealed record CommitWrite(string LockId, long Epoch)
     public IReadOnlyList<string> RequestAcks { get; init; } = [];
     /// <summary>Stream ids acknowledged on the inventory stream.</summary>
     public IReadOnlyList<string> InventoryAcks { get; init; } = [];
-    /// <summary>One message per replica channel.</summary>
+    /// <summary>One message per replica channel, published by the commit itself (none when they wait for replication).</summary>
     public IReadOnlyList<(RedisChannel Channel, byte[] Payload)> Replies { get; init; } = [];
     /// <summary>Kubernetes mode's part of the commit; null in stand-alone mode (its keys are then not passed).</summary>
     public KubernetesWrite? Kubernetes { get; init; }
@@ -125,10 +127,14 @@ public enum CommitStatus
     Committed,
     /// <summary>The lease or the term is no longer ours.</summary>
     Fenced,
+    /// <summary>The commit counter is not where this leader left it: Redis lost writes (a failover to a lagging replica).</summary>
+    Behind,
     /// <summary>A request stream or its consumer group is gone.</summary>
     NoGroup,
     /// <summary>Some requests already have a result (their front gave up at the deadline).</summary>
     Conflict,
+    /// <summary>Committed, but MinReplicas replicas did not acknowledge it while the lease was ours: its answers were not sent.</summary>
+    Unreplicated,
 }
 
 public sealed record CommitResult(CommitStatus Status, IReadOnlyList<string> ConflictingRequests)

@@ -7,13 +7,17 @@ public sealed class EnqueueScript(KeyLayout keys)
 {
     private readonly RedisScript _script = RedisScript.Load("enqueue");
 
-    /// <summary>The stored answer (JSON) when the id already has one; null when the request was queued.</summary>
-    public async Task<string?> RunAsync(IDatabaseAsync db, bool inventory, string requestId, IReadOnlyList<KeyValuePair<string, RedisValue>> fields)
+    /// <summary>The stored answer (JSON) when the id already has a final one; null when the request was queued.</summary>
+    /// <param name="replicatedMark">MinReplicas &gt; 0: an answer of a commit not yet replicated is not final (the request is queued again).</param>
+    public async Task<string?> RunAsync(IDatabaseAsync db, bool inventory, string requestId, IReadOnlyList<KeyValuePair<string, RedisValue>> fields, bool replicatedMark = false)
     {
         var args = new RedisValue[1 + 2 * fields.Count];
         args[0] = keys.Wake.ToString();
         for (var i = 0; i < fields.Count; i++) (args[1 + 2 * i], args[2 + 2 * i]) = (fields[i].Key, fields[i].Value);
-        var reply = (RedisResult[])(await _script.RunAsync(db, [inventory ? keys.Inventory : keys.Requests, keys.Result(requestId)], args))!;
+        RedisKey[] keyList = replicatedMark
+            ? [inventory ? keys.Inventory : keys.Requests, keys.Result(requestId), keys.Replicated]
+            : [inventory ? keys.Inventory : keys.Requests, keys.Result(requestId)];
+        var reply = (RedisResult[])(await _script.RunAsync(db, keyList, args))!;
         return (string?)reply[0] == "result" ? (string)reply[1]! : null;
     }
 }

@@ -30,6 +30,10 @@ public sealed class KeyLayout(string prefix)
     public RedisKey Changes => Tag + "changes";
     /// <summary>Sequence number of the last change-log entry (a follower detects gaps with it).</summary>
     public RedisKey ChangeSeq => Tag + "changes-seq";
+    /// <summary>Number of the last commit: a leader that finds it other than it left it knows Redis lost writes (a failover) and starts a new term.</summary>
+    public RedisKey Commit => Tag + "commit";
+    /// <summary>Highest commit known to be on MinReplicas replicas: stored answers up to it may be handed out.</summary>
+    public RedisKey Replicated => Tag + "replicated";
     /// <summary>The leader's index shapes (JSON), so that standbys build the same indexes ahead of a takeover.</summary>
     public RedisKey IndexShapes => Tag + "index-shapes";
     /// <summary>Fingerprint of the seed last applied, so a seed is applied once (removals stick).</summary>

@@ -15,6 +15,14 @@ public sealed class RedisOptions
     public string RedisCaFile { get; set; } = "";
     /// <summary>Hash tag shared by every key of this fleet: <c>{alloc}:requests</c> ...</summary>
     public string KeyPrefix { get; set; } = "alloc";
+    /// <summary>
+    /// Redis replicas that must acknowledge a commit (<c>WAIT</c>, once per batch) before its
+    /// answers go out, before a stored answer is handed out and before a write-back starts.
+    /// 0: answers go out with the commit (a failover to a lagging replica can lose them).
+    /// </summary>
+    public int MinReplicas { get; set; }
+    /// <summary>How long one <c>WAIT</c> for <see cref="MinReplicas"/> lasts before it is logged and tried again.</summary>
+    public TimeSpan ReplicaWait { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public sealed class RedisOptionsValidator : SettingsValidator<RedisOptions>
@@ -24,5 +32,7 @@ public sealed class RedisOptionsValidator : SettingsValidator<RedisOptions>
         if (string.IsNullOrWhiteSpace(o.Redis)) yield return "Allocator:Redis (Allocator__Redis) must name a Redis server, e.g. 127.0.0.1:6379.";
         if (!string.IsNullOrEmpty(o.RedisCaFile) && !File.Exists(o.RedisCaFile)) yield return $"Allocator:RedisCaFile: {o.RedisCaFile} does not exist.";
         if (string.IsNullOrWhiteSpace(o.KeyPrefix) || o.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0) yield return "Allocator:KeyPrefix must be non-empty without braces or spaces.";
+        if (o.MinReplicas is < 0 or > 16) yield return "Allocator:MinReplicas must be between 0 and 16.";
+        if (o.ReplicaWait < TimeSpan.FromMilliseconds(10)) yield return "Allocator:ReplicaWait must be at least 10ms.";
     }
 }

@@ -25,6 +25,26 @@ public sealed class RedisServer : IAsyncLifetime
     /// <summary>The run's server, started on first use; test classes share it and run in parallel.</summary>
     public static Task<RedisServer> GetAsync() => Shared.Value;
 
+    /// <summary>A redis-server of the test's own (e.g. a replica: <c>--replicaof 127.0.0.1 PORT</c>); dispose it.</summary>
+    public static async Task<RedisServer> StartOwnAsync(string arguments = "")
+    {
+        var server = new RedisServer { _arguments = arguments };
+        server.ConnectionString = await server.StartLocalAsync();
+        server.Connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        return server;
+    }
+
+    private string _arguments = "";
+
+    public int Port => int.Parse(ConnectionString[(ConnectionString.LastIndexOf(':') + 1)..]);
+
+    /// <summary>SIGSTOP (true) or SIGCONT (false): a server that stops answering without closing its connections.</summary>
+    public async Task PauseAsync(bool paused)
+    {
+        using var signal = Process.Start("kill", $"-{(paused ? "STOP" : "CONT")} {_process!.Id}");
+        await signal.WaitForExitAsync();
+    }
+
     private RedisContainer? _container;
     private Process? _process;
 
@@ -69,7 +89,7 @@ public sealed class RedisServer : IAsyncLifetime
     private async Task<string> StartLocalAsync()
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes")
+        var info = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes {_arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -2,6 +2,7 @@ using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RedLockNet.SERedis;
 using RedLockNet.SERedis.Configuration;
@@ -22,10 +23,18 @@ internal static class TestTerm
 
     /// <summary>Runs begin_term.lua for <paramref name="lockId"/>: the new epoch (-1 when the lease is not that id's).</summary>
     public static async Task<long> EpochAsync(IDatabase db, KeyLayout keys, string lockId) =>
-        await new BeginTermScript(keys).RunAsync(db, lockId, "tester", "1", 0) ?? -1;
+        (await new BeginTermScript(keys).RunAsync(db, lockId, "tester", "1", 0))?.Epoch ?? -1;
 
     public static BatchReader Reader(KeyLayout keys) => new(keys, new ReadBatchScript(keys), new ReplicaIdentity("tester", "1"));
 
-    public static BatchCommitter Committer(KeyLayout keys, TimeSpan? requestHistory = null) =>
-        new(keys, new CommitScript(keys), Options.Create(new ProcessingOptions { RequestHistory = requestHistory ?? TimeSpan.FromSeconds(60) }), Options.Create(new QueueOptions()), TimeProvider.System);
+    public static BatchCommitter Committer(KeyLayout keys, TimeSpan? requestHistory = null, int minReplicas = 0)
+    {
+        var redis = Options.Create(new RedisOptions { MinReplicas = minReplicas, ReplicaWait = TimeSpan.FromMilliseconds(100) });
+        return new(keys, new CommitScript(keys), new ReleaseScript(keys), new ReplicaAcks(redis, NullLogger<ReplicaAcks>.Instance),
+            Options.Create(new ProcessingOptions { RequestHistory = requestHistory ?? TimeSpan.FromSeconds(60) }), Options.Create(new QueueOptions()), TimeProvider.System);
+    }
+
+    /// <summary>Commits as the leader would: numbered one past the commit counter in Redis.</summary>
+    public static async Task<CommitResult> CommitAsync(this BatchCommitter committer, IDatabase db, KeyLayout keys, Lease lease, DecidedBatch batch) =>
+        await committer.CommitAsync(db, lease, (long)await db.StringGetAsync(keys.Commit) + 1, batch);
 }

@@ -34,7 +34,7 @@ public class FleetFollowerTests
     };
 
     private static Task CommitAsync(Setup s, GameServer[] changed, params string[] removed) =>
-        s.Committer.CommitAsync(s.Db, s.Lease, new DecidedBatch([], changed, removed));
+        s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, new DecidedBatch([], changed, removed));
 
     private static async Task AssertMirrorsHashAsync(Setup s, Fleet fleet)
     {
@@ -106,5 +106,27 @@ public class FleetFollowerTests
         var (fresh, warm, _) = await s.Follower.TakeAsync();
         Assert.False(warm); // reloaded from the hash, not the term's edited copy
         await AssertMirrorsHashAsync(s, fresh);
+    }
+
+    [Fact]
+    public async Task A_copy_ahead_of_a_Redis_that_went_back_is_not_handed_over()
+    {
+        var s = await SetUpAsync(nameof(A_copy_ahead_of_a_Redis_that_went_back_is_not_handed_over));
+        await CommitAsync(s, [Server("a", 0)]);
+        await s.Follower.FollowAsync();
+        await CommitAsync(s, [Server("a", 6)]);
+        await s.Follower.FollowAsync(); // the copy has a at 6, and the log's last entry
+
+        // A failover to a replica that never got the last commit: the hash, the log and its
+        // sequence are back where they were before it.
+        var last = (await s.Db.StreamRangeAsync(s.Keys.Changes, "-", "+", 1, Order.Descending))[0].Id;
+        await s.Db.StreamDeleteAsync(s.Keys.Changes, [last]);
+        await s.Db.StringDecrementAsync(s.Keys.ChangeSeq);
+        await s.Db.HashSetAsync(s.Keys.GameServers, "default/a", GameServerJson.Serialize(Server("a", 0)));
+
+        var (fleet, warm, _) = await s.Follower.TakeAsync();
+        Assert.False(warm);
+        await AssertMirrorsHashAsync(s, fleet);
+        Assert.Equal(0, fleet.Find("default/a")!.Counters["rooms"].Count);
     }
 }

@@ -45,7 +45,7 @@ public class CommitScriptTests
 
         // Another replica takes the lease (ours expired while we were paused).
         await s.Db.StringSetAsync(s.Keys.Leader, "someone-else");
-        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+        var committed = await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
 
         Assert.Equal(CommitStatus.Fenced, committed.Status);
         Assert.Equal(0, await s.Db.HashLengthAsync(s.Keys.GameServers));
@@ -67,7 +67,7 @@ public class CommitScriptTests
         Assert.True(await TestTerm.EpochAsync(s.Db, s.Keys, "other-leader") > s.Lease.Epoch);
         await s.Db.StringSetAsync(s.Keys.Leader, s.Lease.LockId);
 
-        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "stale" }));
+        var committed = await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided(batch, new GameServer { Name = "stale" }));
         Assert.Equal(CommitStatus.Fenced, committed.Status);
         Assert.False(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/stale"));
         Assert.Null(await s.Reader.ReadAsync(s.Db, s.Lease, 10));
@@ -81,7 +81,7 @@ public class CommitScriptTests
         var batch = (await s.Reader.ReadAsync(s.Db, s.Lease, 10))!;
         await s.Db.StringSetAsync(s.Keys.Result("b"), "{\"code\":4}");
 
-        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+        var committed = await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
 
         Assert.Equal(CommitStatus.Conflict, committed.Status);
         Assert.Equal(["b"], committed.ConflictingRequests);
@@ -99,7 +99,7 @@ public class CommitScriptTests
         await s.Db.KeyDeleteAsync(s.Keys.Requests);
         await EnqueueAsync(s, "b"); // re-creates the stream, without the group
 
-        var committed = await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
+        var committed = await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided(batch, new GameServer { Name = "gs" }));
         Assert.Equal(CommitStatus.NoGroup, committed.Status);
         Assert.False(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
     }
@@ -115,7 +115,7 @@ public class CommitScriptTests
         var subscriber = (await RedisServer.GetAsync()).Connection.GetSubscriber();
         await subscriber.SubscribeAsync(s.Keys.Reply("front-1"), (_, m) => received.TrySetResult(ReplyBatch.Parser.ParseFrom((byte[])m!)));
 
-        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided(batch, new GameServer { Name = "gs" }))).Status);
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided(batch, new GameServer { Name = "gs" }))).Status);
 
         Assert.True(await s.Db.HashExistsAsync(s.Keys.GameServers, "default/gs"));
         Assert.True(await s.Db.KeyExistsAsync(s.Keys.Result("a")));
@@ -135,12 +135,12 @@ public class CommitScriptTests
         await EnqueueAsync(s, "d"); // queued, not yet read
 
         // Commit only "b": "a" stays pending, "d" undelivered; "c" is pending too.
-        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[1]]))).Status);
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided([all[1]]))).Status);
 
         var left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
         Assert.Equal(["a", "b", "c", "d"], left); // nothing before the oldest pending ("a") may go
 
-        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Lease, Decided([all[0], all[2]]))).Status);
+        Assert.Equal(CommitStatus.Committed, (await s.Committer.CommitAsync(s.Db, s.Keys, s.Lease, Decided([all[0], all[2]]))).Status);
         left = (await s.Db.StreamRangeAsync(s.Keys.Requests)).Select(e => (string)e[EntryFields.Id]!).ToList();
         Assert.Equal(["c", "d"], left); // trimmed up to the newest acknowledged; "d" was never delivered
     }
@@ -151,11 +151,11 @@ public class CommitScriptTests
         var s = await SetUpAsync(nameof(Kubernetes_mode_commits_its_outbox_entry_positions_and_held_markers_and_stand_alone_touches_none), TimeSpan.FromMinutes(1));
         var script = new CommitScript(s.Keys);
         var ttl = TimeSpan.FromMinutes(1);
-        var standalone = new CommitWrite(s.Lease.LockId, s.Lease.Epoch) { Results = [new ResultWrite("a", "{}", ttl)] };
+        var standalone = new CommitWrite(s.Lease.LockId, s.Lease.Epoch, 1) { Results = [new ResultWrite("a", "{}", ttl)] };
         Assert.Equal(CommitStatus.Committed, (await script.RunAsync(s.Db, standalone)).Status);
         Assert.False(await s.Db.KeyExistsAsync(s.Keys.Outbox) || await s.Db.KeyExistsAsync(s.Keys.WatchPositions));
 
-        var kubernetes = new CommitWrite(s.Lease.LockId, s.Lease.Epoch)
+        var kubernetes = new CommitWrite(s.Lease.LockId, s.Lease.Epoch, 2)
         {
             Results = [new ResultWrite("sent", "{}", ttl), new ResultWrite("held", null, ttl)],
             Kubernetes = new KubernetesWrite($"{s.Lease.Epoch}-1", 1234, "[]", new Dictionary<string, string> { ["games"] = "77" }),

@@ -15,11 +15,11 @@ public class SettleScriptTests
         var db = redis.Connection.GetDatabase();
         var script = new SettleScript(keys);
 
-        Assert.Equal("leaderless", await script.RunAsync(db, "a", heldMarkers: false, "deadline", "leaderless", Ttl, "held"));
+        Assert.Equal("leaderless", await script.RunAsync(db, "a", heldMarkers: false, replicatedMark: false, "deadline", "leaderless", Ttl, "held"));
         await db.StringSetAsync(keys.Leader, "lock");
-        Assert.Equal("deadline", await script.RunAsync(db, "b", heldMarkers: false, "deadline", "leaderless", Ttl, "held"));
+        Assert.Equal("deadline", await script.RunAsync(db, "b", heldMarkers: false, replicatedMark: false, "deadline", "leaderless", Ttl, "held"));
         // Settled once: the stored answer stays, whatever comes later.
-        Assert.Equal("leaderless", await script.RunAsync(db, "a", heldMarkers: false, "deadline", "leaderless", Ttl, "held"));
+        Assert.Equal("leaderless", await script.RunAsync(db, "a", heldMarkers: false, replicatedMark: false, "deadline", "leaderless", Ttl, "held"));
         Assert.NotNull(await db.KeyTimeToLiveAsync(keys.Result("b")));
     }
 
@@ -33,8 +33,8 @@ public class SettleScriptTests
         await db.StringSetAsync(keys.Held("a"), "1");
         await db.StringSetAsync(keys.Held("b"), "1");
 
-        Assert.Equal("held", await script.RunAsync(db, "a", heldMarkers: true, "deadline", "leaderless", Ttl, "held"));
+        Assert.Equal("held", await script.RunAsync(db, "a", heldMarkers: true, replicatedMark: false, "deadline", "leaderless", Ttl, "held"));
         Assert.False(await db.KeyExistsAsync(keys.Result("a")));
-        Assert.Equal("leaderless", await script.RunAsync(db, "b", heldMarkers: false, "deadline", "leaderless", Ttl, "held"));
+        Assert.Equal("leaderless", await script.RunAsync(db, "b", heldMarkers: false, replicatedMark: false, "deadline", "leaderless", Ttl, "held"));
     }
 }

@@ -10,9 +10,10 @@
 -- KEYS[5] inventory stream
 -- KEYS[6] change log stream
 -- KEYS[7] change log sequence counter
--- KEYS[8..7+r] result keys, one per newly decided request
--- KEYS[8+r..7+r+h] held markers, one per held answer (in the order of the held result keys)
--- Kubernetes mode only (ARGV[8] = 1): KEYS[8+r+h] outbox stream, KEYS[9+r+h] watch positions
+-- KEYS[8] commit counter
+-- KEYS[9..8+r] result keys, one per newly decided request
+-- KEYS[9+r..8+r+h] held markers, one per held answer (in the order of the held result keys)
+-- Kubernetes mode only (ARGV[8] = 1): KEYS[9+r+h] outbox stream, KEYS[10+r+h] watch positions
 -- hash (watch scope -> resourceVersion)
 -- ARGV[1] lock id of this leader
 -- ARGV[2] epoch of this leader's term
@@ -22,7 +23,8 @@
 -- ARGV[6] r, the number of result keys
 -- ARGV[7] h, the number of held markers
 -- ARGV[8] 1 when the Kubernetes keys follow the held markers, else 0
--- ARGV[9] n changed servers, then n (field, json) pairs
+-- ARGV[9] the commit counter as this leader left it (anything else: Redis lost writes)
+-- ARGV[10] n changed servers, then n (field, json) pairs
 -- then m removed servers, then m fields
 -- Kubernetes mode only: the outbox entry: id ('' for none), time (ms), changes json; then p
 -- watch positions, then p (scope, resourceVersion) pairs
@@ -32,11 +34,15 @@
 -- then a acked request-stream ids, then a ids
 -- then i acked inventory-stream ids, then i ids
 -- then c reply messages, then c (channel, payload) pairs
--- Returns 'ok'; 'fenced' when the lease or term is not ours; 'nogroup' when a stream or its
+-- Returns 'ok' (the commit counter is now ARGV[9] + 1); 'fenced' when the lease or term is not
+-- ours; 'behind' when the commit counter is not ARGV[9]; 'nogroup' when a stream or its
 -- group is gone; {'conflict', k...} when result keys k (1-based among the result keys) already
 -- exist (a front gave up on that request at its deadline). Nothing is written unless 'ok'.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return 'fenced'
+end
+if tonumber(redis.call('GET', KEYS[8]) or '0') ~= tonumber(ARGV[9]) then
+  return 'behind'
 end
 local group = ARGV[3]
 for k = 4, 5 do
@@ -49,7 +55,7 @@ end
 local results = tonumber(ARGV[6])
 local markers = tonumber(ARGV[7])
 local kubernetes = ARGV[8] == '1'
-local first_result = 8
+local first_result = 9
 local first_marker = first_result + results
 local outbox = KEYS[first_marker + markers]
 local positions = KEYS[first_marker + markers + 1]
@@ -64,7 +70,8 @@ if #conflicts > 0 then
 end
 
 local history = tonumber(ARGV[4])
-local at = 9
+local at = 10
+redis.call('INCR', KEYS[8])
 local written = {}
 
 local n = tonumber(ARGV[at]); at = at + 1

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Allocator.Service.Storage;
+
+/// <summary>
+/// How every connection of a replica is made: one address, or Sentinels with <c>serviceName=</c>
+/// in <see cref="RedisOptions.Redis"/> (StackExchange.Redis then follows the primary through
+/// failovers); a managed endpoint whose server changes behind one address works the same way.
+/// </summary>
+public static class RedisConnection
+{
+    public static ConfigurationOptions Configuration(RedisOptions options, string clientName)
+    {
+        var config = ConfigurationOptions.Parse(options.Redis);
+        if (options.RedisUser.Length > 0) config.User = options.RedisUser;
+        if (options.RedisPassword.Length > 0) config.Password = options.RedisPassword;
+        if (options.RedisTls) config.Ssl = true;
+        if (options.RedisCaFile.Length > 0) config.TrustIssuer(options.RedisCaFile);
+        config.AbortOnConnectFail = false; // start anyway; calls answer UNAVAILABLE until Redis is back
+        config.BacklogPolicy = BacklogPolicy.FailFast; // while Redis is away, fail at once instead of queueing for seconds
+        // A failover (or a restart) drops the connection: look for the server again every 100 ms,
+        // so calls are served again within about that once it answers.
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        config.ReconnectRetryPolicy ??= new LinearRetry(100);
+        config.ClientName ??= clientName;
+        // No tie-breaker key or master-changed channel: neither is used, and both would fall
+        // outside the least-privilege ACL's key and channel patterns (SECURITY.md).
+        config.TieBreaker = "";
+        config.ConfigurationChannel = "";
+        return config;
+    }
+}
+
+/// <summary>
+/// The connection a leader commits on. <c>WAIT</c> counts the writes of the connection it runs
+/// on and blocks it meanwhile, so with <see cref="RedisOptions.MinReplicas"/> &gt; 0 the leader
+/// has a connection of its own (the fronts' calls never queue behind a <c>WAIT</c>); otherwise
+/// it shares the replica's.
+/// </summary>
+public sealed class LeaderConnection(IConnectionMultiplexer shared, IOptions<RedisOptions> options, Queue.ReplicaIdentity replica) : IDisposable
+{
+    private readonly Lazy<ConnectionMultiplexer>? _own = options.Value.MinReplicas > 0
+        ? new(() => ConnectionMultiplexer.Connect(RedisConnection.Configuration(options.Value, $"allocator-{replica.Id}-leader")))
+        : null;
+
+    public IDatabase Database => _own is null ? shared.GetDatabase() : _own.Value.GetDatabase();
+
+    public void Dispose()
+    {
+        if (_own is { IsValueCreated: true }) _own.Value.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using Allocator.Service.Api;
+using Allocator.Service.Storage;
+using Allocator.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.EndToEnd;
+
+/// <summary>What a Redis failover does to calls in flight, with replica processes and a real Redis of the test's own.</summary>
+public class RedisFailoverTests
+{
+    [Fact]
+    public async Task A_call_whose_queued_request_Redis_lost_is_queued_again_after_the_reconnect_and_answered()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        await using var front = await ReplicaProcess.StartAsync("front", redis.ConnectionString, prefix, "--Allocator:Lead=false");
+
+        // No leader yet: the call waits, its request queued.
+        var call = front.Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync;
+        await EventuallyAsync(async () => await db.StreamLengthAsync(keys.Requests) == 1);
+
+        // What a failover to a replica that never got the entry does: the entry is gone and the
+        // front's connection drops (here: CLIENT KILL), so it reconnects to "the new primary".
+        await db.KeyDeleteAsync(keys.Requests);
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
+        {
+            await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        }
+
+        await EventuallyAsync(async () => await db.StreamLengthAsync(keys.Requests) > 0, () => front.Log);
+
+        await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
+            "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
+        var answer = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.StartsWith("demo-", answer.GameServerName);
+        Assert.Contains("waiting calls queued again", front.Log);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string>? context = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 60 s" + (context is null ? "" : ":\n" + context()));
+            await Task.Delay(20); // polling state another process writes: no signal crosses the boundary
+        }
+    }
+}
