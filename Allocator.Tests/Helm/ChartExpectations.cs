@@ -10,7 +10,7 @@ internal static class ChartExpectations
     /// </summary>
     public static readonly IReadOnlySet<string> KnownSettings = new[]
     {
-        "Redis", "RedisUser", "RedisPassword", "RedisTls", "RedisCaFile", "KeyPrefix", "ReplicaId", "Version", "Lead",
+        "Redis", "RedisUser", "RedisPassword", "RedisTls", "RedisCaFile", "MinReplicas", "ReplicaWait", "KeyPrefix", "ReplicaId", "Version", "Lead",
         "LeaseTtl", "LeaseRetry", "HeartbeatInterval", "MemberTimeout", "SuccessorSettle", "BatchSize", "PollInterval",
         "DefaultDeadline", "MaxDeadline", "MaxInFlight", "ShutdownTimeout", "DrainDelay", "AnswerMargin", "SettleTimeout",
         "ResultTtl", "ErrorResultTtl", "ChangeLogLength", "FollowInterval", "RequestHistory",
@@ -46,9 +46,14 @@ internal static class ChartExpectations
         ["defaults"] = [],
         ["external-redis"] =
         [
-            "--set", "redis.enabled=false,externalRedis.host=redis.internal,externalRedis.port=6380,externalRedis.user=allocator",
+            "--set", "redis-ha.enabled=false,externalRedis.host=redis.internal,externalRedis.port=6380,externalRedis.user=allocator",
             "--set", "externalRedis.existingSecret=redis-auth,externalRedis.existingSecretPasswordKey=password",
             "--set", "externalRedis.tls.enabled=true,externalRedis.tls.caSecret=redis-ca",
+        ],
+        ["external-sentinel"] =
+        [
+            "--set", "redis-ha.enabled=false,externalRedis.sentinel.endpoints={sentinel-0.redis:26379,sentinel-1.redis:26379}",
+            "--set", "externalRedis.sentinel.serviceName=fleet,externalRedis.existingSecret=redis-auth,redisReplication.minReplicas=1",
         ],
         ["kubernetes-all-namespaces"] = ["--set", "inventory.source=kubernetes"],
         ["kubernetes-namespace-list"] = ["--set", "inventory.source=kubernetes", "--set", "kubernetes.namespaces={games,tournaments}"],

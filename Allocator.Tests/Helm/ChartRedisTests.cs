@@ -1,56 +1,123 @@
+using System.Security.Cryptography;
+using System.Text;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Allocator.Tests.Helm;
 
 public class ChartRedisTests
 {
+    private const string RedisHaRepository = "https://dandydeveloper.github.io/charts/";
+
     [Fact]
-    public void Bundled_redis_is_the_primary_service_of_the_bitnami_chart_with_its_password()
+    public void Bundled_redis_is_reached_through_the_sentinels_of_redis_ha_with_its_password()
     {
         var chart = ChartRenderer.Render();
 
-        Assert.Equal("alloc-redis-master:6379", chart.Env["Allocator__Redis"]);
+        // StackExchange.Redis asks the Sentinels (redis-ha's Service "<fullname>", port 26379)
+        // for the primary named serviceName, and follows failovers.
+        Assert.Equal("alloc-redis-ha:26379,serviceName=mymaster", chart.Env["Allocator__Redis"]);
         var secret = Manifest.Map(chart.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
-        Assert.Equal("alloc-redis", Manifest.Text(secret, "name"));
-        Assert.Equal("redis-password", Manifest.Text(secret, "key"));
+        Assert.Equal(("alloc-redis-ha-auth", "auth"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
+        Assert.Equal("1", chart.Env["Allocator__MinReplicas"]);
+        Assert.DoesNotContain("Allocator__ReplicaWait", chart.Env.Keys);
         Assert.DoesNotContain("Allocator__RedisTls", chart.Env.Keys);
         Assert.DoesNotContain("Allocator__RedisUser", chart.Env.Keys);
+
+        // redis-ha does not generate a password: the chart does, into the Secret that
+        // redis-ha.existingSecret and redis-ha.sentinel.existingSecret name (templates).
+        var values = LoadYaml("values.yaml");
+        Assert.Equal("{{ .Release.Name }}-redis-ha-auth", Manifest.Text(values, "redis-ha", "existingSecret"));
+        Assert.Equal(Manifest.Text(values, "redis-ha", "existingSecret"), Manifest.Text(values, "redis-ha", "sentinel", "existingSecret"));
+        Assert.Equal(Manifest.Text(values, "redis-ha", "authKey"), Manifest.Text(values, "redis-ha", "sentinel", "authKey"));
+        var generated = chart.Single("Secret", "alloc-redis-ha-auth");
+        var password = Encoding.ASCII.GetString(Convert.FromBase64String(Manifest.StringMap(generated.Root, "data")["auth"]));
+        Assert.Matches("^[A-Za-z0-9]{32}$", password);
     }
 
     [Fact]
-    public void Bundled_redis_names_follow_the_bitnami_chart()
+    public void Bundled_redis_names_and_password_follow_the_redis_ha_chart()
     {
-        // bitnami/redis names its objects after the release alone when the release name contains "redis".
-        Assert.Equal("game-redis-master:6379", ChartRenderer.RenderAs("game-redis").Env["Allocator__Redis"]);
-        Assert.Equal("cache-master:6380", ChartRenderer.Render("--set", "redis.fullnameOverride=cache,redis.master.service.ports.redis=6380").Env["Allocator__Redis"]);
+        // redis-ha names its objects after the release alone when the release name contains "redis-ha".
+        Assert.Equal("game-redis-ha:26379,serviceName=mymaster", ChartRenderer.RenderAs("game-redis-ha").Env["Allocator__Redis"]);
+        var renamed = ChartRenderer.Render("--set", "redis-ha.fullnameOverride=cache,redis-ha.sentinel.port=26380,redis-ha.redis.masterGroupName=fleet-a");
+        Assert.Equal("cache:26380,serviceName=fleet-a", renamed.Env["Allocator__Redis"]);
 
-        var own = ChartRenderer.Render("--set", "redis.auth.existingSecret=mine,redis.auth.existingSecretPasswordKey=pw");
+        // Your own Secret for Redis and the Sentinels: the chart generates none.
+        var own = ChartRenderer.Render("--set", "redis-ha.existingSecret=mine,redis-ha.authKey=pw,redis-ha.sentinel.existingSecret=mine,redis-ha.sentinel.authKey=pw");
         var secret = Manifest.Map(own.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
         Assert.Equal(("mine", "pw"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
+        Assert.DoesNotContain(own.OfKind("Secret"), s => s.Text("type") == "Opaque");
 
-        Assert.DoesNotContain(ChartRenderer.Render("--set", "redis.auth.enabled=false").EnvEntries, e => Manifest.Text(e, "name") == "Allocator__RedisPassword");
+        // A literal redis-ha.redisPassword: redis-ha makes the Secret "<fullname>" itself.
+        var literal = ChartRenderer.Render("--set", "redis-ha.redisPassword=x,redis-ha.existingSecret=,redis-ha.sentinel.auth=false");
+        secret = Manifest.Map(literal.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
+        Assert.Equal(("alloc-redis-ha", "auth"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
+
+        var open = ChartRenderer.Render("--set", "redis-ha.auth=false,redis-ha.sentinel.auth=false");
+        Assert.DoesNotContain(open.EnvEntries, e => Manifest.Text(e, "name") == "Allocator__RedisPassword");
+        Assert.DoesNotContain(open.OfKind("Secret"), s => s.Text("type") == "Opaque");
     }
 
     [Fact]
-    public void Chart_depends_on_bitnami_redis_with_append_only_persistence_and_auth()
+    public void Replication_acknowledgements_are_a_chart_value_for_bundled_and_external_redis()
+    {
+        Assert.Equal("0", ChartRenderer.Render("--set", "redisReplication.minReplicas=0").Env["Allocator__MinReplicas"]);
+
+        var everything = ChartRenderer.Render(ChartExpectations.Scenarios["everything-set"]).Env;
+        Assert.Equal("2", everything["Allocator__MinReplicas"]);
+        Assert.Equal("00:00:00.500", everything["Allocator__ReplicaWait"]);
+
+        // An external Redis keeps the service's default (0) unless told, since it may have no replicas.
+        Assert.DoesNotContain("Allocator__MinReplicas", ChartRenderer.Render(ChartExpectations.Scenarios["external-redis"]).Env.Keys);
+        var external = ChartRenderer.Render(ChartExpectations.Scenarios["external-sentinel"]).Env;
+        Assert.Equal("1", external["Allocator__MinReplicas"]);
+    }
+
+    [Fact]
+    public void Chart_pins_redis_ha_and_chart_lock_agrees_with_chart_yaml()
     {
         var chartYaml = LoadYaml("Chart.yaml");
         var dependency = Assert.Single(Manifest.Items(chartYaml, "dependencies"));
-        Assert.Equal("redis", Manifest.Text(dependency, "name"));
-        Assert.Equal("redis.enabled", Manifest.Text(dependency, "condition"));
-        Assert.StartsWith("20.", Manifest.Text(dependency, "version"));
-        Assert.Contains("bitnami", Manifest.Text(dependency, "repository"));
+        Assert.Equal("redis-ha", Manifest.Text(dependency, "name"));
+        Assert.Equal("redis-ha.enabled", Manifest.Text(dependency, "condition"));
+        Assert.Equal(RedisHaRepository, Manifest.Text(dependency, "repository"));
+        var version = Manifest.Text(dependency, "version")!;
+        Assert.Matches(@"^\d+\.\d+\.\d+$", version); // one release, not a range
+        Assert.Null(Manifest.Node(dependency, "alias"));
         Assert.Equal("0.1.0", Manifest.Text(chartYaml, "version"));
         Assert.Equal("0.1.0", Manifest.Text(chartYaml, "appVersion"));
 
+        var chartLock = LoadYaml("Chart.lock");
+        var locked = Assert.Single(Manifest.Items(chartLock, "dependencies"));
+        Assert.Equal(("redis-ha", RedisHaRepository, version), (Manifest.Text(locked, "name"), Manifest.Text(locked, "repository"), Manifest.Text(locked, "version")));
+        Assert.True(DateTimeOffset.TryParse(Manifest.Text(chartLock, "generated"), out _));
+        // `helm dependency build` refuses a Chart.lock whose digest does not match Chart.yaml.
+        Assert.Equal(HelmLockDigest(Manifest.Items(chartYaml, "dependencies"), Manifest.Items(chartLock, "dependencies")), Manifest.Text(chartLock, "digest"));
+    }
+
+    [Fact]
+    public void Bundled_redis_values_keep_acknowledged_writes_through_restarts_and_failovers()
+    {
         var values = LoadYaml("values.yaml");
-        Assert.Equal("true", Manifest.Text(values, "redis", "enabled"));
-        Assert.Equal("standalone", Manifest.Text(values, "redis", "architecture"));
-        Assert.Equal("true", Manifest.Text(values, "redis", "auth", "enabled"));
-        Assert.Equal("true", Manifest.Text(values, "redis", "master", "persistence", "enabled"));
-        var config = Manifest.Text(values, "redis", "commonConfiguration")!.Split('\n').Select(l => l.Trim()).ToList();
-        Assert.Contains("appendonly yes", config);
-        Assert.Contains("maxmemory-policy noeviction", config);
+        Assert.Null(Manifest.Node(values, "redis")); // the former bitnami/redis section
+        Assert.Equal("true", Manifest.Text(values, "redis-ha", "enabled"));
+        Assert.Equal("3", Manifest.Text(values, "redis-ha", "replicas"));
+        Assert.Equal("true", Manifest.Text(values, "redis-ha", "auth"));
+        Assert.Equal("true", Manifest.Text(values, "redis-ha", "sentinel", "auth"));
+        Assert.Equal("true", Manifest.Text(values, "redis-ha", "persistentVolume", "enabled"));
+        Assert.Equal("false", Manifest.Text(values, "redis-ha", "haproxy", "enabled"));
+
+        // redis-ha writes each entry as "key value" into redis.conf.
+        var config = Manifest.Map(values, "redis-ha", "redis", "config").Children
+            .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => (YamlScalarNode)c.Value);
+        Assert.Equal("yes", config["appendonly"].Value);
+        Assert.NotEqual(ScalarStyle.Plain, config["appendonly"].Style); // a bare yes is a YAML 1.1 boolean: "appendonly true"
+        Assert.Equal("everysec", config["appendfsync"].Value);
+        Assert.Equal("\"\"", config["save"].Value); // save "" turns RDB snapshots off
+        Assert.Equal("noeviction", config["maxmemory-policy"].Value);
+        Assert.True(int.Parse(config["min-replicas-to-write"].Value!) >= 1, "an isolated primary must refuse writes");
+        Assert.InRange(int.Parse(config["min-replicas-max-lag"].Value!), 1, 10);
     }
 
     [Fact]
@@ -64,6 +131,7 @@ public class ChartRedisTests
         Assert.Equal("true", env["Allocator__RedisTls"]);
         var secret = Manifest.Map(chart.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
         Assert.Equal(("redis-auth", "password"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
+        Assert.DoesNotContain(chart.OfKind("Secret"), s => s.Text("type") == "Opaque");
 
         var caFile = env["Allocator__RedisCaFile"];
         var mount = chart.VolumeMount("redis-ca")!;
@@ -75,12 +143,120 @@ public class ChartRedisTests
     }
 
     [Fact]
+    public void External_sentinels_are_given_as_endpoints_and_the_primary_name()
+    {
+        var chart = ChartRenderer.Render(ChartExpectations.Scenarios["external-sentinel"]);
+
+        Assert.Equal("sentinel-0.redis:26379,sentinel-1.redis:26379,serviceName=fleet", chart.Env["Allocator__Redis"]);
+        var secret = Manifest.Map(chart.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
+        Assert.Equal(("redis-auth", "redis-password"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
+    }
+
+    [Fact]
     public void External_redis_without_a_password_secret_or_tls_sets_neither()
     {
-        var env = ChartRenderer.Render("--set", "redis.enabled=false,externalRedis.host=10.0.0.5").Env;
+        var env = ChartRenderer.Render("--set", "redis-ha.enabled=false,externalRedis.host=10.0.0.5").Env;
 
         Assert.Equal("10.0.0.5:6379", env["Allocator__Redis"]);
         Assert.DoesNotContain(env.Keys, k => k.StartsWith("Allocator__Redis", StringComparison.Ordinal) && k != "Allocator__Redis");
+    }
+
+    /// <summary>
+    /// The digest Helm 3 writes into Chart.lock (internal/resolver HashReq): "sha256:" and the
+    /// SHA-256 of Go's encoding/json of [Chart.yaml's dependencies, the locked ones], each a
+    /// chart.Dependency: name, version (omitempty), repository, condition, tags, enabled,
+    /// import-values, alias (all omitempty), in that order.
+    /// </summary>
+    internal static string HelmLockDigest(IEnumerable<YamlMappingNode> requested, IEnumerable<YamlMappingNode> locked)
+    {
+        var json = new StringBuilder("[");
+        foreach (var list in new[] { requested, locked })
+        {
+            if (json.Length > 1) json.Append(',');
+            json.Append('[').AppendJoin(',', list.Select(DependencyJson)).Append(']');
+        }
+
+        json.Append(']');
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json.ToString())));
+    }
+
+    private static string DependencyJson(YamlMappingNode d)
+    {
+        var known = new[] { "name", "version", "repository", "condition", "tags", "import-values", "alias" };
+        var unknown = d.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Except(known).ToList();
+        Assert.True(unknown.Count == 0, $"HelmLockDigest does not encode {string.Join(", ", unknown)}");
+
+        var fields = new List<string> { $"\"name\":{GoString(Manifest.Text(d, "name") ?? "")}" };
+        if (Manifest.Text(d, "version") is { Length: > 0 } version) fields.Add($"\"version\":{GoString(version)}");
+        fields.Add($"\"repository\":{GoString(Manifest.Text(d, "repository") ?? "")}");
+        if (Manifest.Text(d, "condition") is { Length: > 0 } condition) fields.Add($"\"condition\":{GoString(condition)}");
+        if (Manifest.Strings(d, "tags") is { Count: > 0 } tags) fields.Add($"\"tags\":[{string.Join(',', tags.Select(GoString))}]");
+        // import-values: only the plain form, a list of names (a child/parent pair is a mapping).
+        if (Manifest.Strings(d, "import-values") is { Count: > 0 } imports) fields.Add($"\"import-values\":[{string.Join(',', imports.Select(GoString))}]");
+        if (Manifest.Text(d, "alias") is { Length: > 0 } alias) fields.Add($"\"alias\":{GoString(alias)}");
+        return "{" + string.Join(',', fields) + "}";
+    }
+
+    /// <summary>A JSON string as Go's encoding/json writes it (HTML characters escaped).</summary>
+    private static string GoString(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            sb.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '<' or '>' or '&' or '\u2028' or '\u2029' or < ' ' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return sb.Append('"').ToString();
+    }
+
+    [Fact]
+    public void Lock_digest_matches_one_helm_computed()
+    {
+        // helm/helm pkg/chartutil/testdata/import-values-from-enabled-subchart/parent-chart:
+        // its Chart.yaml dependencies and the Chart.lock Helm wrote for them.
+        var requested = Yaml("""
+            - name: dev
+              repository: "file://envs/dev"
+              version: ">= 0.0.1"
+              condition: dev.enabled,global.dev.enabled
+              tags:
+                - dev
+              import-values:
+                - data
+            - name: prod
+              repository: "file://envs/prod"
+              version: ">= 0.0.1"
+              condition: prod.enabled,global.prod.enabled
+              tags:
+                - prod
+              import-values:
+                - data
+            """);
+        var locked = Yaml("""
+            - name: dev
+              repository: file://envs/dev
+              version: v0.1.0
+            - name: prod
+              repository: file://envs/prod
+              version: v0.1.0
+            """);
+        Assert.Equal("sha256:9403fc24f6cf9d6055820126cf7633b4bd1fed3c77e4880c674059f536346182", HelmLockDigest(requested, locked));
+    }
+
+    private static List<YamlMappingNode> Yaml(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return ((YamlSequenceNode)stream.Documents[0].RootNode).Children.Cast<YamlMappingNode>().ToList();
     }
 
     private static YamlMappingNode LoadYaml(string file)

@@ -4,7 +4,9 @@ namespace Allocator.Tests.Helm;
 public class ChartValidationTests
 {
     [Theory]
-    [InlineData("redis.enabled=false", "externalRedis.host is required when redis.enabled=false")]
+    [InlineData("redis-ha.enabled=false", "externalRedis.host is required when redis-ha.enabled=false")]
+    [InlineData("redis-ha.enabled=false,externalRedis.sentinel.endpoints={s:26379}", "externalRedis.sentinel.serviceName is required")]
+    [InlineData("externalRedis.host=redis.internal", "externalRedis.host is set but the bundled Redis is on")]
     [InlineData("terminationGracePeriodSeconds=25", "terminationGracePeriodSeconds (25) must be above")]
     [InlineData("config.shutdownTimeout=00:01:00", "config.shutdownTimeout (0 + 60 s)")]
     [InlineData("lifecycle.preStopSleepSeconds=10", "lifecycle.preStopSleepSeconds + config.shutdownTimeout (10 + 25 s)")]
@@ -12,7 +14,14 @@ public class ChartValidationTests
     [InlineData("inventory.source=agones", "inventory.source must be standalone or kubernetes")]
     [InlineData("podAntiAffinity=sometimes", "podAntiAffinity must be preferred, required or none")]
     [InlineData("ports.ops=8443", "ports.grpc and ports.ops must differ")]
-    [InlineData("redis.sentinel.enabled=true", "redis.sentinel.enabled is not supported")]
+    [InlineData("redis.enabled=false", "redis.* configured the former bitnami/redis dependency")]
+    [InlineData("redis.architecture=standalone", "redis.* configured the former bitnami/redis dependency")]
+    [InlineData("redis-ha.redis.tlsPort=6380", "redis-ha.redis.tlsPort / redis-ha.sentinel.tlsPort are not wired")]
+    [InlineData("redis-ha.sentinel.authKey=sentinel-password", "must name the same Secret and key as redis-ha.existingSecret/authKey")]
+    [InlineData("redis-ha.replicas=1", "redisReplication.minReplicas (1, the default with the bundled Redis) must be below redis-ha.replicas (1)")]
+    [InlineData("redisReplication.minReplicas=3", "redisReplication.minReplicas (3) must be below redis-ha.replicas (3)")]
+    [InlineData("redisReplication.minReplicas=one", "redisReplication.minReplicas must be a whole number")]
+    [InlineData("redis-ha.replicas=2,redis-ha.redis.config.min-replicas-to-write=2", "min-replicas-to-write (2) must be below redis-ha.replicas (2)")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {
         var result = ChartRenderer.Run(ChartRenderer.Release, ["--set", set]);
@@ -29,6 +38,8 @@ public class ChartValidationTests
     [InlineData("terminationGracePeriodSeconds=70,config.shutdownTimeout=00:01:00")]
     [InlineData("podAntiAffinity=required")]
     [InlineData("podAntiAffinity=none")]
+    [InlineData("redis-ha.replicas=1,redis-ha.redis.config.min-replicas-to-write=0,redisReplication.minReplicas=0")]
+    [InlineData("redis-ha.enabled=false,externalRedis.host=redis.internal,redisReplication.minReplicas=2")]
     public void Consistent_alternatives_render(string set)
     {
         Assert.NotEmpty(ChartRenderer.Render("--set", set).Manifests);

@@ -80,13 +80,25 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
   verbs: ["patch"]
 {{- end }}
 
-{{/* Name of the bundled Redis chart's resources, as bitnami/redis names them. */}}
+{{/*
+"true" when the bundled Redis (the redis-ha subchart) is installed. Also refuses values of the
+former bitnami/redis dependency (section "redis"), which would otherwise be ignored silently.
+*/}}
+{{- define "allocator.redis.bundled" -}}
+{{- if hasKey .Values "redis" }}
+{{- fail "redis.* configured the former bitnami/redis dependency, which this chart no longer uses: the bundled Redis is the redis-ha chart (values under redis-ha.*; turn it off with redis-ha.enabled=false and use externalRedis.*). See README.md, \"Switching from bitnami/redis\"." }}
+{{- end }}
+{{- $ha := index .Values "redis-ha" | default dict }}
+{{- if $ha.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Name of the redis-ha chart's resources, as redis-ha names them (its "redis-ha.fullname"). */}}
 {{- define "allocator.redis.fullname" -}}
-{{- $redis := .Values.redis | default dict }}
-{{- if $redis.fullnameOverride }}
-{{- $redis.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- $ha := index .Values "redis-ha" | default dict }}
+{{- if $ha.fullnameOverride }}
+{{- $ha.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default "redis" $redis.nameOverride }}
+{{- $name := default "redis-ha" $ha.nameOverride }}
 {{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
@@ -95,36 +107,110 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
 {{- end }}
 {{- end }}
 
-{{/* host:port of the Redis primary (Allocator__Redis). */}}
+{{/* Name of the password Secret this chart generates for redis-ha when redis-ha.existingSecret keeps its default. */}}
+{{- define "allocator.redis.generatedSecretName" -}}
+{{- printf "%s-redis-ha-auth" .Release.Name }}
+{{- end }}
+
+{{/* Name of the Secret redis-ha reads its password from: existingSecret (a template), else the one redis-ha makes from redisPassword. */}}
+{{- define "allocator.redis.secretName" -}}
+{{- $ha := index .Values "redis-ha" | default dict }}
+{{- tpl ($ha.existingSecret | default "" | toString) . | default (include "allocator.redis.fullname" .) }}
+{{- end }}
+
+{{/* Name of the primary the Sentinels monitor (redis-ha.redis.masterGroupName, a template). */}}
+{{- define "allocator.redis.masterGroupName" -}}
+{{- $ha := index .Values "redis-ha" | default dict }}
+{{- $redis := $ha.redis | default dict }}
+{{- tpl ($redis.masterGroupName | default "mymaster" | toString) . }}
+{{- end }}
+
+{{/*
+Allocator__Redis, a StackExchange.Redis configuration string: the bundled redis-ha's Sentinels
+and the primary's name; an external Redis' Sentinels and serviceName; or an external host:port.
+*/}}
 {{- define "allocator.redis.address" -}}
-{{- if .Values.redis.enabled }}
-{{- if and .Values.redis.sentinel .Values.redis.sentinel.enabled }}
-{{- fail "redis.sentinel.enabled is not supported: the allocator connects to one primary. Use architecture standalone or replication, or externalRedis." }}
+{{- if include "allocator.redis.bundled" . }}
+{{- $ha := index .Values "redis-ha" }}
+{{- $redis := $ha.redis | default dict }}
+{{- $sentinel := $ha.sentinel | default dict }}
+{{- if or $redis.tlsPort $sentinel.tlsPort }}
+{{- fail "redis-ha.redis.tlsPort / redis-ha.sentinel.tlsPort are not wired into the allocator: the bundled Redis is reached inside the cluster without TLS. For Redis over TLS set redis-ha.enabled=false and externalRedis.tls." }}
 {{- end }}
-{{- if and .Values.redis.tls .Values.redis.tls.enabled }}
-{{- fail "redis.tls.enabled is not wired into the allocator: the bundled Redis is reached inside the cluster without TLS. For Redis over TLS set redis.enabled=false and externalRedis.tls." }}
+{{- $port := $sentinel.port | default 26379 }}
+{{- if eq (int $port) 0 }}
+{{- fail "redis-ha.sentinel.port must not be 0: the allocator finds the primary through the Sentinels" }}
 {{- end }}
-{{- $port := 6379 }}
-{{- if and .Values.redis.master .Values.redis.master.service .Values.redis.master.service.ports .Values.redis.master.service.ports.redis }}
-{{- $port = .Values.redis.master.service.ports.redis }}
+{{- if .Values.externalRedis.host }}
+{{- fail "externalRedis.host is set but the bundled Redis is on: set redis-ha.enabled=false to use your own Redis" }}
 {{- end }}
-{{- printf "%s-master:%v" (include "allocator.redis.fullname" .) $port }}
+{{- printf "%s:%v,serviceName=%s" (include "allocator.redis.fullname" .) $port (include "allocator.redis.masterGroupName" .) }}
 {{- else }}
-{{- $host := required "externalRedis.host is required when redis.enabled=false: the host name or IP of your Redis primary" .Values.externalRedis.host }}
+{{- $sentinel := .Values.externalRedis.sentinel | default dict }}
+{{- if $sentinel.endpoints }}
+{{- $name := required "externalRedis.sentinel.serviceName is required with externalRedis.sentinel.endpoints: the name the Sentinels monitor the primary under" $sentinel.serviceName }}
+{{- printf "%s,serviceName=%s" (join "," $sentinel.endpoints) $name }}
+{{- else }}
+{{- $host := required "externalRedis.host is required when redis-ha.enabled=false: the host name or IP of your Redis primary (or set externalRedis.sentinel.endpoints)" .Values.externalRedis.host }}
 {{- printf "%s:%v" $host (.Values.externalRedis.port | default 6379) }}
 {{- end }}
 {{- end }}
-
-{{/* Secret name and key of the Redis password as "name/key", or empty when there is none. */}}
-{{- define "allocator.redis.passwordRef" -}}
-{{- if .Values.redis.enabled }}
-{{- if .Values.redis.auth.enabled }}
-{{- $secret := .Values.redis.auth.existingSecret | default (include "allocator.redis.fullname" .) }}
-{{- $key := .Values.redis.auth.existingSecretPasswordKey | default "redis-password" }}
-{{- printf "%s/%s" $secret $key }}
 {{- end }}
+
+{{/*
+Secret name and key of the Redis password as "name/key", or empty when there is none. With the
+bundled redis-ha the Sentinels must take the same password: the allocator sends one to both.
+*/}}
+{{- define "allocator.redis.passwordRef" -}}
+{{- if include "allocator.redis.bundled" . }}
+{{- $ha := index .Values "redis-ha" }}
+{{- $sentinel := $ha.sentinel | default dict }}
+{{- $ref := "" }}
+{{- if $ha.auth }}
+{{- $ref = printf "%s/%s" (include "allocator.redis.secretName" .) ($ha.authKey | default "auth") }}
+{{- end }}
+{{- if $sentinel.auth }}
+{{- $sentinelSecret := tpl ($sentinel.existingSecret | default "" | toString) . | default (printf "%s-sentinel" (include "allocator.redis.fullname" .)) }}
+{{- $sentinelRef := printf "%s/%s" $sentinelSecret ($sentinel.authKey | default "sentinel-password") }}
+{{- if ne $sentinelRef $ref }}
+{{- fail (printf "redis-ha.sentinel.existingSecret/authKey (%s) must name the same Secret and key as redis-ha.existingSecret/authKey (%s), with redis-ha.auth on: the allocator sends one password (Allocator__RedisPassword) to Redis and to the Sentinels" $sentinelRef ($ref | default "none")) }}
+{{- end }}
+{{- end }}
+{{- $ref }}
 {{- else if .Values.externalRedis.existingSecret }}
 {{- printf "%s/%s" .Values.externalRedis.existingSecret (.Values.externalRedis.existingSecretPasswordKey | default "redis-password") }}
+{{- end }}
+{{- end }}
+
+{{/*
+Allocator__MinReplicas: redisReplication.minReplicas, else 1 with the bundled redis-ha; empty
+(the service's default, 0) with an external Redis. With the bundled Redis it must stay below
+the number of nodes, as must min-replicas-to-write, or no write could ever succeed.
+*/}}
+{{- define "allocator.redis.minReplicas" -}}
+{{- $value := (.Values.redisReplication | default dict).minReplicas }}
+{{- $set := "" }}
+{{- if not (kindIs "invalid" $value) }}
+{{- $set = include "allocator.string" $value }}
+{{- end }}
+{{- if and $set (not (regexMatch "^[0-9]+$" $set)) }}
+{{- fail (printf "redisReplication.minReplicas must be a whole number, not %q" $set) }}
+{{- end }}
+{{- if include "allocator.redis.bundled" . }}
+{{- $ha := index .Values "redis-ha" }}
+{{- $nodes := int ($ha.replicas | default 3) }}
+{{- $config := ($ha.redis | default dict).config | default dict }}
+{{- $toWrite := int (index $config "min-replicas-to-write" | default 0) }}
+{{- $min := $set | default "1" }}
+{{- if ge (int $min) $nodes }}
+{{- fail (printf "redisReplication.minReplicas (%s%s) must be below redis-ha.replicas (%d): a commit cannot be acknowledged by more replicas than there are" $min (ternary "" ", the default with the bundled Redis" (not (empty $set))) $nodes) }}
+{{- end }}
+{{- if ge $toWrite $nodes }}
+{{- fail (printf "redis-ha.redis.config.min-replicas-to-write (%d) must be below redis-ha.replicas (%d), or the primary refuses every write" $toWrite $nodes) }}
+{{- end }}
+{{- $min }}
+{{- else }}
+{{- $set }}
 {{- end }}
 {{- end }}
 
