@@ -245,7 +245,7 @@ node() {
   local name=$1 port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1)); shift
   mkdir -p "$WORK/$name"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$WORK/$name" --appendonly yes --appendfsync everysec --save "" \
-    --min-replicas-to-write 1 --min-replicas-max-lag 2 --daemonize yes --pidfile "$WORK/$name.pid" --logfile "$WORK/$name.log" \
+    --min-replicas-to-write 1 --min-replicas-max-lag 2 --repl-diskless-sync-delay 0 --daemonize yes --pidfile "$WORK/$name.pid" --logfile "$WORK/$name.log" \
     ${1:+--replicaof 127.0.0.1 "$1"} >/dev/null
   NODE_PORT[$name]=$port
   for _ in $(seq 1200); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && return 0; sleep 0.05; done
@@ -367,7 +367,7 @@ scenario_10() {
     wait_new_primary "$old" || break
     # The old primary comes back as a replica of the new one (Sentinel reconfigures it).
     redis-server --port "$old" --bind 127.0.0.1 --dir "$WORK/$n" --appendonly yes --appendfsync everysec --save "" \
-      --min-replicas-to-write 1 --min-replicas-max-lag 2 --daemonize yes --pidfile "$WORK/$n.pid" --logfile "$WORK/$n.log" \
+      --min-replicas-to-write 1 --min-replicas-max-lag 2 --repl-diskless-sync-delay 0 --daemonize yes --pidfile "$WORK/$n.pid" --logfile "$WORK/$n.log" \
       --replicaof 127.0.0.1 "$(current_port)" >/dev/null
     echo "failover $round: $(primary_node) leads Redis now" >&2
     if [ "$round" = 3 ]; then

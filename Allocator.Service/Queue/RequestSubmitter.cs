@@ -37,6 +37,7 @@ public sealed class RequestSubmitter(
     private static readonly TimeSpan RequeueRetry = TimeSpan.FromMilliseconds(200);
     private int _inFlight;
     private int _watching;
+    private int _requeueing;
 
     private bool Replicated => redisOptions.Value.MinReplicas > 0;
 
@@ -153,6 +154,20 @@ public sealed class RequestSubmitter(
     }
 
     private async Task RequeueAsync()
+    {
+        // One at a time: a reconnect raises more than one event, and a run retries until it is done.
+        if (Interlocked.Exchange(ref _requeueing, 1) == 1) return;
+        try
+        {
+            await RequeueWaitingAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _requeueing, 0);
+        }
+    }
+
+    private async Task RequeueWaitingAsync()
     {
         var waiting = _waiting.Values.ToList();
         var db = redis.GetDatabase();

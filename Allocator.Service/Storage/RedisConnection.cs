@@ -23,7 +23,13 @@ public static class RedisConnection
         // so calls are served again within about that once it answers.
         config.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
         config.ReconnectRetryPolicy ??= new LinearRetry(100);
+        // A frozen server (an isolated primary) holds a connection attempt this long.
+        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 1000);
         config.ClientName ??= clientName;
+        // RESP2: after a Sentinel failover, RESP3 connections to the new primary were seen to
+        // stall for seconds (scripts/chaos.sh, scenario 7); RESP2 keeps Pub/Sub on a connection
+        // of its own, which the fronts' reply channels use anyway.
+        config.Protocol ??= RedisProtocol.Resp2;
         // No tie-breaker key or master-changed channel: neither is used, and both would fall
         // outside the least-privilege ACL's key and channel patterns (SECURITY.md).
         config.TieBreaker = "";
