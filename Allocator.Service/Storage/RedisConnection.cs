@@ -22,7 +22,8 @@ public static class RedisConnection
         // A failover (or a restart) drops the connection: look for the server again every 100 ms,
         // so calls are served again within about that once it answers.
         config.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-        config.ReconnectRetryPolicy ??= new LinearRetry(100);
+        // (Set, not defaulted: the property's getter creates an exponential policy of its own.)
+        config.ReconnectRetryPolicy = new LinearRetry(100);
         // A frozen server (an isolated primary) holds a connection attempt this long.
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 1000);
         config.ClientName ??= clientName;
