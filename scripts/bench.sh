@@ -68,37 +68,31 @@ echo
 
 # 1. This allocator.
 declare -A PID_OF
-URLS=""
-for i in $(seq "$REPLICAS"); do replica "r$i" bench "$SERVERS" || exit 1; PID_OF[r$i]=$REPLICA_PID; URLS+="$REPLICA_URL,"; done
-wait_leader bench || exit 1
-LEADER_PID=${PID_OF[$(rcli hget "{bench}:leader-info" replica)]}
-DESIGN="this allocator: $REPLICAS replicas, one leader, batches"
+# fleet_rows PREFIX NAME DESIGN [settings...]: 3 replicas on their own prefix, then the closed
+# (64 and 256 callers) and open-loop rows, then the replicas stop.
+fleet_rows() {
+  local prefix=$1 name=$2 design=$3; shift 3
+  local urls=""
+  for i in $(seq "$REPLICAS"); do replica "$name$i" "$prefix" "$SERVERS" "$@" || exit 1; PID_OF[$name$i]=$REPLICA_PID; urls+="$REPLICA_URL,"; done
+  wait_leader "$prefix" || exit 1
+  local leader_pid=${PID_OF[$(rcli hget "{$prefix}:leader-info" replica)]}
+  local common=(--targets "${urls%,}" --duration "$DURATION" --fleet bench --redis "127.0.0.1:$REDIS_PORT" --prefix "$prefix"
+    --bench-design "$design" --leader-pid "$leader_pid")
+  dotnet "$BIN" load "${common[@]}" --concurrency "$CONCURRENCY" --json "$OUT/$prefix-closed.json"
+  dotnet "$BIN" load "${common[@]}" --concurrency $((CONCURRENCY * 4)) --json "$OUT/$prefix-closed-max.json"
+  dotnet "$BIN" load "${common[@]}" --rate "$RATE" --json "$OUT/$prefix-open.json"
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
+}
+
 echo '| design | load | sent | ok/s | p50 ms | p90 ms | p99 ms | max ms | errors | servers in use | optimal | mean batch | leader CPU |'
 echo '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|'
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency "$CONCURRENCY" --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed.json"
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency $((CONCURRENCY * 4)) --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-max.json"
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --rate "$RATE" --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix bench --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/open.json"
-for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
+fleet_rows bench r "this allocator: $REPLICAS replicas, one leader, batches"
 
 # 1b. The same with MinReplicas = 1: a replica Redis acknowledges each batch (WAIT) before answers go out.
 REPLICA_REDIS=$((REDIS_PORT + 1000))
 redis-server --port "$REPLICA_REDIS" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --dir "$WORK" --replicaof 127.0.0.1 "$REDIS_PORT" >/dev/null
 for _ in $(seq 200); do redis-cli -p "$REPLICA_REDIS" info replication 2>/dev/null | grep -q master_link_status:up && break; sleep 0.05; done
-URLS=""
-for i in $(seq "$REPLICAS"); do replica "m$i" benchwait "$SERVERS" --Allocator:MinReplicas=1 || exit 1; PID_OF[m$i]=$REPLICA_PID; URLS+="$REPLICA_URL,"; done
-wait_leader benchwait || exit 1
-LEADER_PID=${PID_OF[$(rcli hget "{benchwait}:leader-info" replica)]}
-DESIGN="this allocator, MinReplicas 1 (WAIT per batch)"
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency "$CONCURRENCY" --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-wait.json"
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --concurrency $((CONCURRENCY * 4)) --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/closed-max-wait.json"
-dotnet "$BIN" load --targets "${URLS%,}" --duration "$DURATION" --rate "$RATE" --fleet bench \
-  --redis "127.0.0.1:$REDIS_PORT" --prefix benchwait --bench-design "$DESIGN" --leader-pid "$LEADER_PID" --json "$OUT/open-wait.json"
-for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=()
+fleet_rows benchwait m "this allocator, MinReplicas 1 (WAIT per batch)" --Allocator:MinReplicas=1
 redis-cli -p "$REPLICA_REDIS" shutdown nosave >/dev/null 2>&1
 
 # 2. The Agones-style comparator: same fleet, same closed-loop load.
