@@ -15,10 +15,14 @@ namespace Allocator.Service.Inventory;
 /// </summary>
 public sealed class StandaloneInventory(KeyLayout keys, IOptions<InventoryOptions> options, ILogger<StandaloneInventory> log) : IInventorySource
 {
+    // The options' first reading validates the seed (every server of it): the warm-up pays for
+    // that, not a takeover.
+    private readonly Lazy<string> _fingerprint = new(() => FleetSeed.Fingerprint(options.Value.DemoFleet, options.Value.SeedFile));
+
     public async Task<IInventoryTerm?> BeginTermAsync(TermStart start, CancellationToken stopping)
     {
         var seed = options.Value;
-        var fingerprint = FleetSeed.Fingerprint(seed.DemoFleet, seed.SeedFile);
+        var fingerprint = _fingerprint.Value;
         if ((string?)await start.Db.StringGetAsync(keys.Seed) != fingerprint)
         {
             var added = FleetSeed.AddMissing(start.Fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile));
@@ -30,5 +34,5 @@ public sealed class StandaloneInventory(KeyLayout keys, IOptions<InventoryOption
         return new StandaloneTerm();
     }
 
-    public async Task RehearseAsync(IDatabase db, Lease notOurs) => _ = await db.StringGetAsync(keys.Seed);
+    public async Task RehearseAsync(IDatabase db, Lease notOurs) => _ = await db.StringGetAsync(keys.Seed) == _fingerprint.Value;
 }

@@ -25,7 +25,8 @@ public sealed class ReplicaAcks(IOptions<RedisOptions> options, ILogger<ReplicaA
         var warned = false;
         while (true)
         {
-            var acked = (long)await db.ExecuteAsync("WAIT", wanted, (long)options.Value.ReplicaWait.TotalMilliseconds);
+            // On the primary the commit went to: WAIT counts that connection's writes.
+            var acked = (long)await db.ExecuteAsync("WAIT", [wanted, (long)options.Value.ReplicaWait.TotalMilliseconds], CommandFlags.DemandMaster);
             if (acked >= wanted)
             {
                 if (warned) StorageLog.ReplicasBack(log, wanted, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

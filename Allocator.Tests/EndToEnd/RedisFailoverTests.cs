@@ -19,7 +19,7 @@ public class RedisFailoverTests
 
         // No leader yet: the call waits, its request queued.
         var call = front.Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync;
-        await EventuallyAsync(async () => await db.StreamLengthAsync(keys.Requests) == 1);
+        await Until.TrueAsync(async () => await db.StreamLengthAsync(keys.Requests) == 1, "the call is queued");
 
         // What a failover to a replica that never got the entry does: the entry is gone and the
         // front's connection drops (here: CLIENT KILL), so it reconnects to "the new primary".
@@ -29,22 +29,12 @@ public class RedisFailoverTests
             await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
         }
 
-        await EventuallyAsync(async () => await db.StreamLengthAsync(keys.Requests) > 0, () => front.Log);
+        await Until.TrueAsync(async () => await db.StreamLengthAsync(keys.Requests) > 0, "the front queues the call again", () => front.Log);
 
         await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
             "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
         var answer = await call.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.StartsWith("demo-", answer.GameServerName);
         Assert.Contains("waiting calls queued again", front.Log);
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string>? context = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 60 s" + (context is null ? "" : ":\n" + context()));
-            await Task.Delay(20); // polling state another process writes: no signal crosses the boundary
-        }
     }
 }
