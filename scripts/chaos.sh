@@ -319,7 +319,7 @@ scenario_7() {
 # forwarder PORT TARGET-FILE: a TCP forwarder (a managed endpoint, or a replication link) -> sets FWD_PID
 forwarder() {
   dotnet "${FORWARD_BIN:-$BIN}" forward --listen "127.0.0.1:$1" --target-file "$2" 2>>"$WORK/forward.log" &
-  FWD_PID=$!; HA_PIDS+=("$FWD_PID")
+  FWD_PID=$!; HA_PIDS+=("$FWD_PID"); disown "$FWD_PID" 2>/dev/null   # its kill -9 later is no news
   for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
   echo "forwarder on $1 did not start within 60 s" >&2; return 1
 }
