@@ -40,7 +40,7 @@ passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # the run itself broke
 
-# The short chaos run (kill -9, rolling update, SIGSTOP with real processes): one test per scenario.
+# The short chaos run (kill -9, rolling update, SIGSTOP, a Redis failover; real processes): one test per scenario.
 if [ "${SKIP_CHAOS:-0}" != "1" ]; then
   bash scripts/chaos.sh --short 2>&1 | tee "$log"
   chaos_status=${PIPESTATUS[0]}
