@@ -90,10 +90,13 @@ public static class LoadCommand
                 }
                 catch (RpcException e)
                 {
-                    // A client-side deadline means no answer reached us (the server settles calls
-                    // just before it, but a starved machine can be late): ask again with the same
-                    // id, as a careful client does, to learn what became of the request.
-                    var lost = e.StatusCode == StatusCode.DeadlineExceeded && !e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal);
+                    // No final answer reached us: a client-side deadline (the server settles calls
+                    // just before it, but a starved machine can be late), or an answer that says the
+                    // request may have been queued (Redis failed mid-call) or may still be allocated.
+                    // Ask again with the same id, as a careful client does, to learn its fate.
+                    var lost = e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable
+                        && !e.Status.Detail.Contains("nothing was allocated", StringComparison.Ordinal)
+                        && !e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal);
                     calls.Add(new Call(started, clock.ElapsedTicks, e.StatusCode, null, 0, lost, id));
                     return;
                 }
