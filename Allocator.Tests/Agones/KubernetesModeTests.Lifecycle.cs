@@ -1,17 +1,7 @@
-using Allocator.Service.Api;
-using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Allocation.V1;
 using Allocator.Service.Agones;
 using Allocator.Service.Allocation;
-using Allocator.Service.Storage;
-using Allocator.Tests.EndToEnd;
 using Allocator.Tests.Infrastructure;
 using Allocator.Tests.Infrastructure.FakeKubernetes;
-using Grpc.Core;
-using StackExchange.Redis;
-using Xunit.Abstractions;
 
 namespace Allocator.Tests.Agones;
 
