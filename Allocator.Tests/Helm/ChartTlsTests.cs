@@ -41,7 +41,7 @@ public class ChartTlsTests
     {
         var chart = ChartRenderer.Render("--set", "tls.existingSecret=allocator-cert");
 
-        Assert.DoesNotContain(chart.OfKind("Secret"), s => s.Text("type") == "kubernetes.io/tls"); // only the Redis password Secret
+        Assert.DoesNotContain(chart.OfKind("Secret"), s => s.Text("type") == "kubernetes.io/tls"); // no certificate Secret (the Redis password and inventory token are Opaque)
         AssertTlsWired(chart, "allocator-cert", clientCa: true);
     }
 
@@ -62,7 +62,7 @@ public class ChartTlsTests
         Assert.DoesNotContain(chart.Env.Keys, k => k.StartsWith("Allocator__Tls__", StringComparison.Ordinal));
         Assert.Null(chart.VolumeMount("tls"));
         Assert.DoesNotContain(Manifest.Items(chart.PodSpec, "volumes"), v => Manifest.Text(v, "name") == "tls");
-        Assert.DoesNotContain(chart.OfKind("Secret"), s => s.Text("type") == "kubernetes.io/tls"); // only the Redis password Secret
+        Assert.DoesNotContain(chart.OfKind("Secret"), s => s.Text("type") == "kubernetes.io/tls"); // no certificate Secret (the Redis password and inventory token are Opaque)
     }
 
     private static void AssertTlsWired(RenderedChart chart, string secretName, bool clientCa)
