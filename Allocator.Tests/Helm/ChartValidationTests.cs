@@ -22,6 +22,11 @@ public class ChartValidationTests
     [InlineData("redisReplication.minReplicas=3", "redisReplication.minReplicas (3) must be below redis-ha.replicas (3)")]
     [InlineData("redisReplication.minReplicas=one", "redisReplication.minReplicas must be a whole number")]
     [InlineData("redis-ha.replicas=2,redis-ha.redis.config.min-replicas-to-write=2", "min-replicas-to-write (2) must be below redis-ha.replicas (2)")]
+    [InlineData("image.repository=", "image.repository is required: build the image")]
+    [InlineData("image.repository=registry.example.com/allocator", "is a placeholder (example.com)")]
+    [InlineData("service.type=Ingress", "service.type must be ClusterIP, LoadBalancer or NodePort")]
+    [InlineData("inventory.source=kubernetes,inventory.seedConfigMap=seed", "inventory.seed / seedConfigMap / demoFleet are for stand-alone mode")]
+    [InlineData("inventory.seedConfigMap=seed,inventory.seed[0].name=gs-1", "inventory.seed and inventory.seedConfigMap are both set")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {
         var result = ChartRenderer.Run(ChartRenderer.Release, ["--set", set]);
