@@ -24,6 +24,7 @@ public static class StorageServices
         services.TryAddSingleton<CommitScript>();
         services.TryAddSingleton<WriteBackScript>();
         services.TryAddSingleton<ReleaseScript>();
+        services.TryAddSingleton<YieldLeaseScript>();
         return services;
     }
 }
