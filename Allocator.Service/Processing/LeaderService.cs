@@ -45,6 +45,7 @@ public sealed class LeaderService(
                 // The outcome of the last commit is unknown: drop the in-memory view (the term
                 // is over) and let whoever holds the lease next reload it from Redis.
                 ProcessingLog.TermFailed(log, e is RedisException redisError ? Storage.RedisFailure.Describe(redisError) : e.Message);
+                candidate.ReleaseWhenReachable(lease.LockId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
