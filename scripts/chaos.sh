@@ -15,7 +15,9 @@
 # Settings: BIN (the replicas' Allocator.Service.dll; default: a fresh ReadyToRun publish),
 # FORWARD_BIN (the binary whose `forward` subcommand stands in for a managed endpoint; default
 # BIN), RATE (calls/s, default 200), OVERLOAD_RATE (scenario 6, default 5 x 2,000/s,
-# five times what 3 replicas sustain on a 2-core machine), TTL (lease seconds, default 3).
+# five times what 3 replicas sustain on a 2-core machine), TTL (lease seconds, default 3),
+# DOWN_AFTER (Sentinel down-after-milliseconds, default 1000), MIN_REPLICAS (Allocator:MinReplicas
+# of scenarios 7-10, default 1; 0 shows what it prevents).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +34,7 @@ RATE=${RATE:-200}
 OVERLOAD_RATE=${OVERLOAD_RATE:-10000}
 TTL=${TTL:-3}
 DOWN_AFTER=${DOWN_AFTER:-1000}   # Sentinel's down-after-milliseconds
+MIN_REPLICAS=${MIN_REPLICAS:-1}   # Allocator:MinReplicas of scenarios 7-10 (0 shows what it prevents)
 BIN=${BIN:-}
 WORK=$(mktemp -d)
 REDIS_PORT=$((21000 + RANDOM % 20000))
@@ -302,7 +305,7 @@ ha_end() {
   NODE_PORT=(); HA_PIDS=(); SENTINEL_PORTS=""; RCLI_PORT=$REDIS_PORT; REDIS_ADDR="127.0.0.1:$REDIS_PORT"
 }
 
-ha_replicas() { begin "$1" --Allocator:MinReplicas=1; }
+ha_replicas() { begin "$1" --Allocator:MinReplicas="$MIN_REPLICAS"; }
 
 scenario_7() {
   ha_sentinel 7 || return 1
