@@ -42,7 +42,7 @@ public static class Endpoints
 
     /// <summary>Paths the ops port answers; everything else there is 404 (REST too, unless plaintext).</summary>
     public static bool ServedOnOpsPort(PathString path, bool plaintext) =>
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
+        path == "/healthz" || path == "/readyz" || path == AgonesProbes.Live || path == AgonesProbes.Ready || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
