@@ -22,7 +22,7 @@ public sealed class ReadinessCheck(Membership membership, IConnectionMultiplexer
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("Redis unreachable: " + e.Message);
+            return HealthCheckResult.Unhealthy("Redis unreachable: " + Storage.RedisFailure.Short(e));
         }
     }
 }

@@ -14,6 +14,7 @@ public static class StorageServices
             sp.GetRequiredService<IOptions<RedisOptions>>().Value, "allocator-" + sp.GetRequiredService<Queue.ReplicaIdentity>().Id)));
         services.TryAddSingleton<LeaderConnection>();
         services.TryAddSingleton<ReplicaAcks>();
+        services.AddHostedService<RedisOutage>();
         services.AddHostedService<ReplicationCheck>();
         services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
         services.TryAddSingleton<EnqueueScript>();
