@@ -27,4 +27,9 @@ static async Task<int> ServeAsync(string[] args)
         foreach (var failure in e.Failures) Console.Error.WriteLine("  " + failure);
         return 2;
     }
+    catch (Allocator.Service.Storage.RedisVersionException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 3;
+    }
 }

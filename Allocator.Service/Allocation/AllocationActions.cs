@@ -30,44 +30,45 @@ public static class AllocationActions
     // A batch shares one clock reading: format it once.
     [ThreadStatic] private static (DateTimeOffset At, string Text) _lastTimestamp;
 
-    private static string Timestamp(DateTimeOffset now)
+    /// <summary>
+    /// The time as Agones writes it (Go's RFC 3339 with nanoseconds): UTC, 'Z', the fraction
+    /// without trailing zeros and without the '.' when it is zero. .NET's clock has 100 ns
+    /// ticks, so at most 7 digits.
+    /// </summary>
+    public static string Timestamp(DateTimeOffset now)
     {
         if (_lastTimestamp.Text is null || _lastTimestamp.At != now)
         {
-            _lastTimestamp = (now, now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            _lastTimestamp = (now, now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return _lastTimestamp.Text;
     }
 
-    // Capacity first, then the count, truncated to [0, capacity].
+    // Agones' order: the capacity first (truncating the count), then the count, truncated to
+    // [0, capacity]. A capacity alone changes nothing else.
     private static void Apply(CounterAction action, CounterState counter)
     {
         if (action.Capacity is { } capacity)
         {
             counter.Capacity = capacity;
+            counter.Count = Math.Min(counter.Count, capacity);
         }
 
-        var count = action.Operation == CounterOperation.Increment
-            ? counter.Count + action.Amount
-            : counter.Count - action.Amount;
+        var count = action.Operation switch
+        {
+            CounterOperation.Increment => counter.Count + action.Amount,
+            CounterOperation.Decrement => counter.Count - action.Amount,
+            _ => counter.Count,
+        };
         counter.Count = Math.Clamp(count, 0, counter.Capacity);
     }
 
+    // Agones' order: capacity, then additions, then deletions.
     private static void Apply(ListAction action, ListState list)
     {
-        if (action.Capacity is { } capacity)
-        {
-            list.Capacity = Math.Min(capacity, MaxListCapacity);
-            if (list.Values.Count > list.Capacity) list.Values.RemoveRange((int)list.Capacity, list.Values.Count - (int)list.Capacity);
-        }
-
-        foreach (var value in action.AddValues)
-        {
-            if (list.Values.Count >= list.Capacity) break;
-            if (!list.Values.Contains(value)) list.Values.Add(value);
-        }
-
-        foreach (var value in action.DeleteValues) list.Values.Remove(value);
+        if (action.Capacity is { } capacity) list.Resize(capacity);
+        list.Append(action.AddValues);
+        list.Delete(action.DeleteValues);
     }
 }

@@ -73,15 +73,16 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
         server.Namespace == spec.Namespace && server.IsCandidate && HasRoom(spec, server) && SelectorMatch.Matches(selector, server);
 
     /// <summary>
-    /// A request that increments a counter needs that much room on it: where Agones would
-    /// allocate and silently clamp the count at capacity, we never hand out a session a
-    /// server cannot hold (invariant I1).
+    /// A request that increments a counter needs that much room on it (after any new capacity
+    /// it sets): where Agones would allocate and silently clamp the count at capacity, we never
+    /// hand out a session a server cannot hold (invariant I1). Any other action, a capacity
+    /// alone included, needs no room, as in Agones.
     /// </summary>
     internal static bool HasRoom(AllocationSpec spec, GameServer server)
     {
         foreach (var (key, action) in spec.CounterActions)
         {
-            if (action.Operation != CounterOperation.Increment || !server.Counters.TryGetValue(key, out var counter)) continue;
+            if (!action.Increments || !server.Counters.TryGetValue(key, out var counter)) continue;
             var capacity = action.Capacity ?? counter.Capacity;
             if (counter.Count + action.Amount > capacity) return false;
         }
@@ -92,7 +93,8 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
     /// <summary>
     /// Packed requests without priorities rank servers by the counters they increment,
     /// fullest first: where Agones falls back to the name, we prefer the server closest to
-    /// full, which keeps multi-session servers packed as sessions come and go.
+    /// full, which keeps multi-session servers packed as sessions come and go. Counters the
+    /// request only resizes or decrements keep Agones' order.
     /// </summary>
     internal static IReadOnlyList<Priority> EffectivePriorities(AllocationSpec spec)
     {
@@ -100,7 +102,7 @@ public sealed class AllocationEngine(Fleet fleet, Random random)
         List<Priority>? implicitOrder = null;
         foreach (var (key, action) in spec.CounterActions)
         {
-            if (action.Operation == CounterOperation.Increment) (implicitOrder ??= []).Add(new Priority(PriorityType.Counter, key, PriorityOrder.Ascending));
+            if (action.Increments) (implicitOrder ??= []).Add(new Priority(PriorityType.Counter, key, PriorityOrder.Ascending));
         }
 
         implicitOrder?.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));

@@ -46,6 +46,17 @@ public sealed record Priority(PriorityType Type, string Key, PriorityOrder Order
 
 public enum CounterOperation { Increment, Decrement }
 
-public sealed record CounterAction(CounterOperation Operation, long Amount, long? Capacity = null);
+/// <summary>
+/// Agones' CounterAction: a new capacity (applied first, truncating the count), and/or an
+/// Increment or Decrement of the count by an amount. No operation: the capacity alone.
+/// </summary>
+public sealed record CounterAction(CounterOperation? Operation, long Amount = 0, long? Capacity = null)
+{
+    /// <summary>Sets the capacity and leaves the count alone (unless over it).</summary>
+    public static CounterAction CapacityOnly(long capacity) => new(null, 0, capacity);
+
+    /// <summary>Whether it hands out something: an Increment of at least 1 (the one action that needs room).</summary>
+    public bool Increments => Operation == CounterOperation.Increment && Amount > 0;
+}
 
 public sealed record ListAction(IReadOnlyList<string> AddValues, IReadOnlyList<string> DeleteValues, long? Capacity = null);

@@ -73,11 +73,49 @@ public sealed record CounterState
     public long Available => Math.Max(0, Capacity - Count);
 }
 
+/// <summary>An Agones list: a set of values (kept in the order they came) with a capacity.</summary>
 public sealed class ListState
 {
     public long Capacity { get; set; }
     public List<string> Values { get; set; } = [];
     public long Available => Math.Max(0, Capacity - Values.Count);
+
+    /// <summary>A new capacity (at most <see cref="AllocationActions.MaxListCapacity"/>); values beyond it are dropped.</summary>
+    public void Resize(long capacity)
+    {
+        Capacity = Math.Min(capacity, AllocationActions.MaxListCapacity);
+        Truncate();
+    }
+
+    /// <summary>
+    /// Adds the values the list lacks, in order, then drops what is beyond the capacity; the
+    /// list comes out a set even if it held a value twice (Agones' AppendListValues).
+    /// </summary>
+    public void Append(IReadOnlyCollection<string> values)
+    {
+        if (values.Count == 0) return;
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        Values.RemoveAll(v => !held.Add(v));
+        foreach (var value in values)
+        {
+            if (held.Add(value)) Values.Add(value);
+        }
+
+        Truncate();
+    }
+
+    /// <summary>Removes every copy of each value; values it lacks are ignored (Agones' DeleteListValues).</summary>
+    public void Delete(IReadOnlyCollection<string> values)
+    {
+        if (values.Count == 0) return;
+        var gone = new HashSet<string>(values, StringComparer.Ordinal);
+        Values.RemoveAll(gone.Contains);
+    }
+
+    private void Truncate()
+    {
+        if (Values.Count > Capacity) Values.RemoveRange((int)Capacity, Values.Count - (int)Capacity);
+    }
 }
 
 public sealed record GameServerAddress(string Type, string Address);

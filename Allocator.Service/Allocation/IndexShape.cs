@@ -99,7 +99,7 @@ public sealed record IndexShape(
         if (chosen is not null) return chosen;
         foreach (var (key, action) in spec.CounterActions)
         {
-            if (action is { Operation: CounterOperation.Increment, Amount: >= 1, Capacity: null } && (chosen is null || string.CompareOrdinal(key, chosen) < 0)) chosen = key;
+            if (action is { Increments: true, Capacity: null } && (chosen is null || string.CompareOrdinal(key, chosen) < 0)) chosen = key;
         }
 
         return chosen ?? "";

@@ -102,18 +102,9 @@ public sealed class ServerDelta
         foreach (var (key, change) in Lists)
         {
             if (!server.Lists.TryGetValue(key, out var list)) continue;
-            if (change.Capacity is { } capacity)
-            {
-                list.Capacity = Math.Min(capacity, AllocationActions.MaxListCapacity);
-                if (list.Values.Count > list.Capacity) list.Values.RemoveRange((int)list.Capacity, list.Values.Count - (int)list.Capacity);
-            }
-
-            foreach (var value in change.Remove) list.Values.Remove(value);
-            foreach (var value in change.Add)
-            {
-                if (list.Values.Count >= list.Capacity) break;
-                if (!list.Values.Contains(value)) list.Values.Add(value);
-            }
+            if (change.Capacity is { } capacity) list.Resize(capacity);
+            list.Delete(change.Remove);
+            list.Append(change.Add);
         }
     }
 

@@ -20,14 +20,20 @@ public static class AllocationRequestValidator
 
         if (!Enum.IsDefined(request.Scheduling)) return $"scheduling: unknown strategy {(int)request.Scheduling}";
 
-        var selectorsField = request.GameServerSelectors.Count > 0 ? "gameServerSelectors" : "preferredGameServerSelectors";
-        var selectors = SpecDecoder.Selectors(request);
-        if (selectors.Count > Limits.MaxSelectors) return $"{selectorsField}: at most {Limits.MaxSelectors} selectors";
-        for (var i = 0; i < selectors.Count; i++)
+        // As Agones does, every selector field is checked, also the deprecated ones that
+        // gameServerSelectors makes unused. The required selector is tried after the preferred.
+        if (request.GameServerSelectors.Count > Limits.MaxSelectors) return $"gameServerSelectors: at most {Limits.MaxSelectors} selectors";
+#pragma warning disable CS0612 // the deprecated fields are validated on purpose
+        if (request.PreferredGameServerSelectors.Count > Limits.MaxSelectors - 1)
         {
-            var error = Validate(selectors[i]);
-            if (error is not null) return $"{selectorsField}[{i}].{error}";
+            return $"preferredGameServerSelectors: at most {Limits.MaxSelectors - 1} selectors (the required selector follows them)";
         }
+
+        var selectorProblem = ValidateSelectors("gameServerSelectors", request.GameServerSelectors)
+            ?? ValidateSelectors("preferredGameServerSelectors", request.PreferredGameServerSelectors)
+            ?? (request.RequiredGameServerSelector is { } required && Validate(required) is { } problem ? $"requiredGameServerSelector.{problem}" : null);
+#pragma warning restore CS0612
+        if (selectorProblem is not null) return selectorProblem;
 
         if (request.Priorities.Count > Limits.MaxPriorities) return $"priorities: at most {Limits.MaxPriorities}";
         for (var i = 0; i < request.Priorities.Count; i++)
@@ -65,6 +71,17 @@ public static class AllocationRequestValidator
         }
 
         return ValidateMetadata("metadata", request.Metadata) ?? ValidateMetadata("metaPatch", request.MetaPatch);
+    }
+
+    private static string? ValidateSelectors(string field, IList<GameServerSelector> selectors)
+    {
+        for (var i = 0; i < selectors.Count; i++)
+        {
+            var problem = Validate(selectors[i]);
+            if (problem is not null) return $"{field}[{i}].{problem}";
+        }
+
+        return null;
     }
 
     private static string? Validate(GameServerSelector selector)
@@ -135,7 +152,7 @@ public static class AllocationRequestValidator
         var bytes = 0;
         foreach (var (key, value) in annotations)
         {
-            if (!Names.IsLabelKey(key)) return $"{field}[{key}]: not a valid annotation key";
+            if (!Names.IsAnnotationKey(key)) return $"{field}[{key}]: not a valid annotation key";
             if (value.Length > Limits.MaxAnnotationValueLength) return $"{field}[{key}]: value longer than {Limits.MaxAnnotationValueLength} characters";
             bytes += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
         }

@@ -10,7 +10,7 @@ public static class InventoryValidator
     public static string? ValidateName(string ns, string name)
     {
         if (ns.Length > 0 && !Names.IsDnsLabel(ns)) return "namespace: must be a DNS label";
-        if (!IsServerName(name)) return "name: must be a DNS subdomain name (lower-case letters, digits, '-', '.', at most 253 characters)";
+        if (!Names.IsDnsSubdomain(name)) return "name: must be a DNS subdomain name (lower-case letters, digits, '-', '.', at most 253 characters)";
         return null;
     }
 
@@ -29,7 +29,7 @@ public static class InventoryValidator
         if (server.Annotations.Count > Limits.MaxLabels) return $"{field}.annotations: at most {Limits.MaxLabels}";
         foreach (var (key, value) in server.Annotations)
         {
-            if (!Names.IsLabelKey(key) || value.Length > Limits.MaxAnnotationValueLength) return $"{field}.annotations[{key}]: not a valid annotation";
+            if (!Names.IsAnnotationKey(key) || value.Length > Limits.MaxAnnotationValueLength) return $"{field}.annotations[{key}]: not a valid annotation";
         }
 
         if (server.Counters.Count > Limits.MaxCounters) return $"{field}.counters: at most {Limits.MaxCounters}";
@@ -45,6 +45,9 @@ public static class InventoryValidator
             if (!Names.IsKey(key)) return $"{field}.lists[{key}]: list name must be non-empty, at most {Limits.MaxKeyLength} characters";
             if (l.Capacity is < 0 or > 1000 || l.Values.Count > l.Capacity) return $"{field}.lists[{key}]: need 0 <= len(values) <= capacity <= 1000";
             if (l.Values.Any(v => v.Length is 0 or > Limits.MaxValueLength)) return $"{field}.lists[{key}].values: non-empty, at most {Limits.MaxValueLength} characters";
+            // A list is a set (Agones' CRD: x-kubernetes-list-type: set).
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            if (l.Values.FirstOrDefault(v => !seen.Add(v)) is { } twice) return $"{field}.lists[{key}].values: \"{twice}\" appears more than once (a list is a set)";
         }
 
         if (server.Address.Length > 253) return $"{field}.address: at most 253 characters";
@@ -63,8 +66,4 @@ public static class InventoryValidator
         if (request.List.Length > 0 && (!Names.IsKey(request.List) || request.Value.Length == 0)) return "list: needs a valid list name and a non-empty value";
         return null;
     }
-
-    private static bool IsServerName(string s) =>
-        s.Length is > 0 and <= 253 && s.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.')
-        && char.IsAsciiLetterOrDigit(s[0]) && char.IsAsciiLetterOrDigit(s[^1]);
 }

@@ -27,10 +27,7 @@ public static class SpecDecoder
                 p.Order == ProtoPriority.Types.Order.Descending ? PriorityOrder.Descending : PriorityOrder.Ascending)).ToList(),
             CounterActions = request.Counters
                 .Where(kv => kv.Value.Action is not null || kv.Value.Capacity is not null)
-                .ToDictionary(kv => kv.Key, kv => new Allocation.CounterAction(
-                    kv.Value.Action == "Decrement" ? CounterOperation.Decrement : CounterOperation.Increment,
-                    kv.Value.Action is null ? 0 : kv.Value.Amount ?? 0,
-                    kv.Value.Capacity)),
+                .ToDictionary(kv => kv.Key, kv => ToCounterAction(kv.Value)),
             ListActions = request.Lists.ToDictionary(kv => kv.Key, kv => new Allocation.ListAction(
                 kv.Value.AddValues.ToList(), kv.Value.DeleteValues.ToList(), kv.Value.Capacity)),
             Labels = metadata?.Labels.ToDictionary() ?? [],
@@ -39,18 +36,25 @@ public static class SpecDecoder
     }
 
     /// <summary>
-    /// gameServerSelectors; when empty, the deprecated preferred selectors then the required one
-    /// (as Agones converts them); when none is given at all, any Ready server.
+    /// gameServerSelectors; when empty, the deprecated preferred selectors then the required
+    /// one, which Agones always appends: unset, it is the empty selector (any Ready server in
+    /// the namespace), so preferred selectors alone fall back to any Ready server.
     /// </summary>
     public static IReadOnlyList<ProtoSelector> Selectors(AllocationRequest request)
     {
         if (request.GameServerSelectors.Count > 0) return request.GameServerSelectors;
 #pragma warning disable CS0612 // the deprecated fields are honoured on purpose
-        var legacy = request.PreferredGameServerSelectors.ToList();
-        if (request.RequiredGameServerSelector is not null) legacy.Add(request.RequiredGameServerSelector);
+        return [.. request.PreferredGameServerSelectors, request.RequiredGameServerSelector ?? new ProtoSelector()];
 #pragma warning restore CS0612
-        return legacy.Count > 0 ? legacy : [new ProtoSelector()];
     }
+
+    /// <summary>Action and amount come together (the validator checks it); a capacity alone is no Increment.</summary>
+    private static Allocation.CounterAction ToCounterAction(global::Allocation.V1.CounterAction action) => action.Action switch
+    {
+        null => Allocation.CounterAction.CapacityOnly(action.Capacity ?? 0),
+        "Decrement" => new(CounterOperation.Decrement, action.Amount ?? 0, action.Capacity),
+        _ => new(CounterOperation.Increment, action.Amount ?? 0, action.Capacity),
+    };
 
     private static Selector ToSelector(ProtoSelector s) => new()
     {

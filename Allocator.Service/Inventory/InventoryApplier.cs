@@ -81,7 +81,7 @@ public static class InventoryApplier
                 counter.Count = Math.Max(0, counter.Count - 1);
             }
 
-            if (request.List.Length > 0) s.Lists[request.List].Values.Remove(request.Value);
+            if (request.List.Length > 0) s.Lists[request.List].Delete([request.Value]);
         });
         return Reply(server);
     }

@@ -10,4 +10,7 @@ internal static partial class LeadershipLog
 
     [LoggerMessage(1003, LogLevel.Debug, "Not taking the lease: replica {Replica} runs newer version {Version}")]
     public static partial void DeferringToNewer(ILogger logger, string replica, string version);
+
+    [LoggerMessage(1004, LogLevel.Information, "Freed the lease of this replica's term that ended on a Redis failure; candidates need not wait out its TTL")]
+    public static partial void EndedLeaseFreed(ILogger logger);
 }

@@ -15,12 +15,21 @@ public sealed class LeaseCandidate(
     Membership membership,
     IConnectionMultiplexer redis,
     KeyLayout keys,
+    YieldLeaseScript yieldLease,
     IOptions<LeadershipOptions> options,
     TimeProvider time,
     ILogger<LeaseCandidate> log)
 {
     private readonly SemaphoreSlim _released = new(0, 1);
     private int _subscribed;
+    private string? _unreleased;
+
+    /// <summary>
+    /// A term of this replica ended on a Redis failure, so its lease may still be in Redis
+    /// (a promoted replica has it too): free it as soon as Redis answers, rather than have
+    /// every candidate wait out its TTL.
+    /// </summary>
+    public void ReleaseWhenReachable(string lockId) => Volatile.Write(ref _unreleased, lockId);
 
     public async Task<Lease> AcquireAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +40,17 @@ public sealed class LeaseCandidate(
             var retry = options.Value.LeaseRetry;
             try
             {
+                if (Volatile.Read(ref _unreleased) is { } ended)
+                {
+                    var freed = await yieldLease.RunAsync(redis.GetDatabase(), ended);
+                    Interlocked.CompareExchange(ref _unreleased, null, ended);
+                    if (freed)
+                    {
+                        LeadershipLog.EndedLeaseFreed(log);
+                        await AnnounceReleaseAsync();
+                    }
+                }
+
                 var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync(leading: false) : null;
                 if (newer is not null)
                 {

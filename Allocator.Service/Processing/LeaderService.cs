@@ -48,6 +48,7 @@ public sealed class LeaderService(
                 // A lost connection has been reported once by RedisOutage; anything else is worth an error.
                 if (RedisFailure.IsConnectionLoss(e)) ProcessingLog.TermEndedByOutage(log, RedisFailure.Short(e));
                 else ProcessingLog.TermFailed(log, e is RedisException redisError ? RedisFailure.Describe(redisError) : RedisFailure.Short(e));
+                candidate.ReleaseWhenReachable(lease.LockId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

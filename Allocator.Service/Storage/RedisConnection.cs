@@ -4,9 +4,8 @@ using StackExchange.Redis;
 namespace Allocator.Service.Storage;
 
 /// <summary>
-/// How every connection of a replica is made: one address, or Sentinels with <c>serviceName=</c>
-/// in <see cref="RedisOptions.Redis"/> (StackExchange.Redis then follows the primary through
-/// failovers); a managed endpoint whose server changes behind one address works the same way.
+/// The settings every connection of a replica is made with (where it connects is
+/// <see cref="RedisRoute"/>'s business).
 /// </summary>
 public static class RedisConnection
 {
@@ -45,10 +44,10 @@ public static class RedisConnection
 /// has a connection of its own (the fronts' calls never queue behind a <c>WAIT</c>); otherwise
 /// it shares the replica's.
 /// </summary>
-public sealed class LeaderConnection(IConnectionMultiplexer shared, IOptions<RedisOptions> options, Queue.ReplicaIdentity replica) : IDisposable
+public sealed class LeaderConnection(IConnectionMultiplexer shared, IOptions<RedisOptions> options, RedisRoute route, Queue.ReplicaIdentity replica) : IDisposable
 {
     private readonly Lazy<ConnectionMultiplexer>? _own = options.Value.MinReplicas > 0
-        ? new(() => ConnectionMultiplexer.Connect(RedisConnection.Configuration(options.Value, $"allocator-{replica.Id}-leader")))
+        ? new(() => ConnectionMultiplexer.Connect(route.Configuration($"allocator-{replica.Id}-leader")))
         : null;
 
     public IDatabase Database => _own is null ? shared.GetDatabase() : _own.Value.GetDatabase();

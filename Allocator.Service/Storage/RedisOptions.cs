@@ -32,7 +32,22 @@ public sealed class RedisOptionsValidator : SettingsValidator<RedisOptions>
         if (string.IsNullOrWhiteSpace(o.Redis)) yield return "Allocator:Redis (Allocator__Redis) must name a Redis server, e.g. 127.0.0.1:6379.";
         if (!string.IsNullOrEmpty(o.RedisCaFile) && !File.Exists(o.RedisCaFile)) yield return $"Allocator:RedisCaFile: {o.RedisCaFile} does not exist.";
         if (string.IsNullOrWhiteSpace(o.KeyPrefix) || o.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0) yield return "Allocator:KeyPrefix must be non-empty without braces or spaces.";
+        if (o.RedisTls && SentinelsWithoutSslHost(o.Redis))
+            yield return "Allocator:Redis names Sentinels (serviceName=) and Allocator:RedisTls is on: add sslHost=<a name every Redis node's certificate carries> to Allocator:Redis (connections reach the primary through a loopback relay, so the address cannot be the name checked).";
         if (o.MinReplicas is < 0 or > 16) yield return "Allocator:MinReplicas must be between 0 and 16.";
         if (o.ReplicaWait < TimeSpan.FromMilliseconds(10)) yield return "Allocator:ReplicaWait must be at least 10ms.";
+    }
+
+    private static bool SentinelsWithoutSslHost(string redis)
+    {
+        try
+        {
+            var config = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            return !string.IsNullOrEmpty(config.ServiceName) && string.IsNullOrEmpty(config.SslHost);
+        }
+        catch (ArgumentException)
+        {
+            return false; // the connection reports a malformed string itself
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace Allocator.Service.Storage;
 /// Every loop that uses Redis fails meanwhile, each in its own rhythm; those failures are logged
 /// at Debug (<see cref="RedisFailure.IsConnectionLoss"/>), since this warning already says why.
 /// </summary>
-public sealed class RedisOutage(IConnectionMultiplexer redis, TimeProvider time, ILogger<RedisOutage> log) : IHostedService
+public sealed class RedisOutage(IConnectionMultiplexer redis, RedisRoute route, TimeProvider time, ILogger<RedisOutage> log) : IHostedService
 {
     // endpoint -> the connections (interactive, subscription) that are down, and since when.
     private readonly Dictionary<string, (HashSet<ConnectionType> Down, long Since)> _outages = new(StringComparer.Ordinal);
@@ -54,17 +54,17 @@ public sealed class RedisOutage(IConnectionMultiplexer redis, TimeProvider time,
         }
     }
 
-    private static string Name(System.Net.EndPoint? endpoint) => endpoint is null ? "(unknown endpoint)" : EndPointCollection.ToString(endpoint);
+    private string Name(System.Net.EndPoint? endpoint) => endpoint is null ? "(unknown endpoint)" : route.Describe(endpoint);
 }
 
 internal static partial class StorageLog
 {
-    [LoggerMessage(3008, LogLevel.Warning, "Redis {Endpoint} unreachable ({Failure}); calls answer UNAVAILABLE and leadership waits until it is back")]
+    [LoggerMessage(3012, LogLevel.Warning, "Redis {Endpoint} unreachable ({Failure}); calls answer UNAVAILABLE and leadership waits until it is back")]
     public static partial void Unreachable(ILogger logger, string endpoint, string failure);
 
-    [LoggerMessage(3009, LogLevel.Information, "Redis {Endpoint} reachable again after {Seconds:F1} s")]
+    [LoggerMessage(3013, LogLevel.Information, "Redis {Endpoint} reachable again after {Seconds:F1} s")]
     public static partial void Reachable(ILogger logger, string endpoint, double seconds);
 
-    [LoggerMessage(3010, LogLevel.Debug, "{Step} failed while Redis is unreachable: {Reason}")]
+    [LoggerMessage(3014, LogLevel.Debug, "{Step} failed while Redis is unreachable: {Reason}")]
     public static partial void StepSkipped(ILogger logger, string step, string reason);
 }

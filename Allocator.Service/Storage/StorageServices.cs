@@ -10,11 +10,13 @@ public static class StorageServices
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<RedisOptions, RedisOptionsValidator>(configuration);
-        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(RedisConnection.Configuration(
-            sp.GetRequiredService<IOptions<RedisOptions>>().Value, "allocator-" + sp.GetRequiredService<Queue.ReplicaIdentity>().Id)));
+        services.TryAddSingleton<RedisRoute>();
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<RedisRoute>()
+            .Configuration("allocator-" + sp.GetRequiredService<Queue.ReplicaIdentity>().Id)));
         services.TryAddSingleton<LeaderConnection>();
         services.TryAddSingleton<ReplicaAcks>();
         services.AddHostedService<RedisOutage>();
+        services.AddHostedService<RedisVersionCheck>();
         services.AddHostedService<ReplicationCheck>();
         services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
         services.TryAddSingleton<EnqueueScript>();
@@ -24,6 +26,7 @@ public static class StorageServices
         services.TryAddSingleton<CommitScript>();
         services.TryAddSingleton<WriteBackScript>();
         services.TryAddSingleton<ReleaseScript>();
+        services.TryAddSingleton<YieldLeaseScript>();
         return services;
     }
 }

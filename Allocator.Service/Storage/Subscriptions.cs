@@ -80,4 +80,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(3007, LogLevel.Information, "Could not read Redis' replication settings: {Reason}")]
     public static partial void ReplicationUnknown(ILogger logger, string reason);
+
+    [LoggerMessage(3008, LogLevel.Information, "Could not check Redis' version at start ({Reason}); the allocator needs Redis {Minimum} or later")]
+    public static partial void VersionUnknown(ILogger logger, string reason, Version minimum);
 }

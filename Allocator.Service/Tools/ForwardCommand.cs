@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Allocator.Service.Storage;
 
 namespace Allocator.Service.Tools;
 
@@ -17,47 +18,27 @@ public static class ForwardCommand
         var listen = IPEndPoint.Parse(o.Get("listen", "127.0.0.1:7000"));
         var targetFile = o.Get("target-file", "");
         if (targetFile.Length == 0) throw new ArgumentException("--target-file is required");
-        using var listener = new TcpListener(listen);
-        listener.Start();
+        using var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(listen);
+        listener.Listen(512);
         Console.Error.WriteLine($"forward: listening on {listen}");
         while (true)
         {
-            var client = await listener.AcceptTcpClientAsync();
+            var client = await listener.AcceptAsync();
             _ = ServeAsync(client, targetFile);
         }
     }
 
-    private static async Task ServeAsync(TcpClient client, string targetFile)
-    {
-        using (client)
-        using (var upstream = new TcpClient())
-        {
-            try
-            {
-                var target = (await File.ReadAllTextAsync(targetFile)).Trim();
-                var colon = target.LastIndexOf(':');
-                await upstream.ConnectAsync(target[..colon], int.Parse(target[(colon + 1)..]));
-                client.NoDelay = upstream.NoDelay = true;
-                var down = client.GetStream();
-                var up = upstream.GetStream();
-                // The first side to finish (or fail) ends both: a dead server must look dead.
-                await Task.WhenAny(CopyAsync(down, up), CopyAsync(up, down));
-            }
-            catch (Exception e) when (e is IOException or SocketException or FormatException or ArgumentException)
-            {
-                // The target is down: the caller sees its connection closed, as it would.
-            }
-        }
-    }
-
-    private static async Task CopyAsync(Stream from, Stream to)
+    private static async Task ServeAsync(Socket client, string targetFile)
     {
         try
         {
-            await from.CopyToAsync(to);
+            var target = (await File.ReadAllTextAsync(targetFile)).Trim();
+            await TcpRelay.RunAsync(client, IPEndPoint.Parse(target));
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or FormatException)
         {
+            client.Dispose();
         }
     }
 }

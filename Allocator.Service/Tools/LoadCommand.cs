@@ -219,15 +219,18 @@ public static class LoadCommand
     /// <summary>The final answer to a request id, by asking again; null when none comes.</summary>
     private static async Task<(StatusCode Code, AllocationResponse? Answer)?> RecoverAsync(AllocationService.AllocationServiceClient client, AllocationRequest request, string id)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        for (var attempt = 0; attempt < 20; attempt++)
         {
             try
             {
                 return (StatusCode.OK, await client.AllocateAsync(request, new Metadata { { "x-request-id", id } }, DateTime.UtcNow.AddSeconds(10)));
             }
-            catch (RpcException e) when (e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal))
+            catch (RpcException e) when (e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal)
+                || e.Status.Detail.StartsWith("request queue unreachable", StringComparison.Ordinal))
             {
-                await Task.Delay(200 * (attempt + 1)); // back off, then ask again
+                // Busy, or Redis not taking writes yet (a failover still settling): its fate is
+                // still unknown, so back off and ask again.
+                await Task.Delay(Math.Min(200 * (attempt + 1), 2000));
             }
             catch (RpcException e) when (!IsTransport(e) && e.StatusCode != StatusCode.DeadlineExceeded)
             {

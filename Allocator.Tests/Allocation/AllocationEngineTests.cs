@@ -119,14 +119,30 @@ public class AllocationEngineTests
         Assert.Equal(10, chosen.Counters["rooms"].Count);
         Assert.Equal("ranked", chosen.Labels["mode"]);
         Assert.Equal("m-1", chosen.Annotations["match"]);
-        Assert.Equal("2026-11-22T12:00:00.0000000Z", chosen.Annotations[AllocationActions.LastAllocatedAnnotation]);
+        Assert.Equal("2026-11-22T12:00:00Z", chosen.Annotations[AllocationActions.LastAllocatedAnnotation]);
         Assert.Equal(10, fleet.Find("default/a")!.Counters["rooms"].Count);
+    }
+
+    /// <summary>Go's RFC 3339 with nanoseconds, as Agones writes it: UTC, fraction without trailing zeros (100 ns ticks here).</summary>
+    [Theory]
+    [InlineData(0L, 0, "2026-11-22T12:00:00Z")]
+    [InlineData(5_000_000L, 0, "2026-11-22T12:00:00.5Z")]
+    [InlineData(1_200_000L, 0, "2026-11-22T12:00:00.12Z")]
+    [InlineData(1_234_567L, 0, "2026-11-22T12:00:00.1234567Z")]
+    [InlineData(10L, 0, "2026-11-22T12:00:00.000001Z")]
+    [InlineData(1L, 2, "2026-11-22T10:00:00.0000001Z")]   // an offset is converted to UTC
+    public void Last_allocated_is_written_as_Agones_writes_it(long ticks, int offsetHours, string expected)
+    {
+        var at = new DateTimeOffset(new DateTime(2026, 11, 22, 12, 0, 0).AddTicks(ticks), TimeSpan.FromHours(offsetHours));
+        Assert.Equal(expected, AllocationActions.Timestamp(at));
+        var chosen = new AllocationEngine(Of(Server("a")), new Random(1)).Allocate(new AllocationSpec(), at).Server!;
+        Assert.Equal(expected, chosen.Annotations[AllocationActions.LastAllocatedAnnotation]);
     }
 
     [Theory]
     [InlineData(CounterOperation.Increment, 2, null, 8, 10)]
     [InlineData(CounterOperation.Decrement, 5, null, 3, 0)]    // truncated to 0
-    [InlineData(CounterOperation.Decrement, 1, 4L, 8, 4)]      // capacity first, then count, truncated to capacity
+    [InlineData(CounterOperation.Decrement, 1, 4L, 8, 3)]      // capacity first (truncating the count to 4), then the count
     public void Counter_actions_truncate_to_zero_and_capacity(CounterOperation op, long amount, long? capacity, long before, long after)
     {
         var fleet = Of(Server("a", rooms: before));

@@ -66,7 +66,8 @@ internal sealed class RandomFleet(int seed)
             Pick(new[] { "rooms", "slots", "players" }),
             Chance(0.5) ? PriorityOrder.Ascending : PriorityOrder.Descending)).ToList();
         var counters = new Dictionary<string, CounterAction>();
-        if (Chance(0.6)) counters["rooms"] = new CounterAction(Chance(0.85) ? CounterOperation.Increment : CounterOperation.Decrement, _random.Next(3), Chance(0.1) ? _random.Next(6) : null);
+        if (Chance(0.1)) counters["rooms"] = CounterAction.CapacityOnly(_random.Next(6));
+        else if (Chance(0.6)) counters["rooms"] = new CounterAction(Chance(0.85) ? CounterOperation.Increment : CounterOperation.Decrement, _random.Next(3), Chance(0.1) ? _random.Next(6) : null);
         if (Chance(0.2)) counters["slots"] = new CounterAction(CounterOperation.Increment, 1);
         var lists = new Dictionary<string, ListAction>();
         if (Chance(0.3)) lists["players"] = new ListAction([$"p{_random.Next(6)}"], Chance(0.3) ? [$"p{_random.Next(6)}"] : []);

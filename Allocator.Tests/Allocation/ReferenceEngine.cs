@@ -16,7 +16,7 @@ internal static class ReferenceEngine
     {
         var priorities = spec.Priorities.Count > 0 || spec.Scheduling != Scheduling.Packed
             ? spec.Priorities
-            : spec.CounterActions.Where(kv => kv.Value.Operation == CounterOperation.Increment)
+            : spec.CounterActions.Where(kv => Increments(kv.Value))
                 .OrderBy(kv => kv.Key, StringComparer.Ordinal)
                 .Select(kv => new Priority(PriorityType.Counter, kv.Key, PriorityOrder.Ascending)).ToList();
 
@@ -54,9 +54,13 @@ internal static class ReferenceEngine
         return [];
     }
 
+    // Only an Increment of at least 1 hands out something: the one action that needs room and
+    // the one whose counter ranks Packed servers fullest first. A capacity alone is neither.
+    private static bool Increments(CounterAction action) => action.Operation == CounterOperation.Increment && action.Amount >= 1;
+
     private static bool HasRoom(AllocationSpec spec, GameServer server) =>
         spec.CounterActions.All(kv =>
-            kv.Value.Operation != CounterOperation.Increment
+            !Increments(kv.Value)
             || !server.Counters.TryGetValue(kv.Key, out var c)
             || c.Count + kv.Value.Amount <= (kv.Value.Capacity ?? c.Capacity));
 

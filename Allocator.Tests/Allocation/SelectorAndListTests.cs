@@ -53,6 +53,32 @@ public class SelectorAndListTests
         Assert.Equal(["p1", "p3"], chosen.Lists["players"].Values);
     }
 
+    /// <summary>
+    /// Lists are sets, as in Agones: additions skip what the list holds (and any value twice in
+    /// one action), deletions remove every copy. Lists (comma-separated), capacity -1 for none.
+    /// A list holding a value twice cannot be registered; the rows with one show what a stored
+    /// server from before that rule comes out as.
+    /// </summary>
+    [Theory]
+    [InlineData("p1,p2", 5, "p3,p3,p1", "", -1, "p1,p2,p3")]
+    [InlineData("p1,p1,p2", 5, "", "p1", -1, "p2")]
+    [InlineData("p1,p1,p2", 5, "p3", "", -1, "p1,p2,p3")]
+    [InlineData("p1,p2,p3", 3, "p4", "", -1, "p1,p2,p3")]
+    [InlineData("p1,p2,p3", 5, "", "", 2, "p1,p2")]
+    [InlineData("p1,p2,p3", 5, "p4", "p1", 2, "p2")]     // capacity, then additions, then deletions
+    [InlineData("p1", 3, "p2", "p2,p9", -1, "p1")]
+    public void List_actions_treat_lists_as_sets(string values, long capacity, string add, string delete, long newCapacity, string expected)
+    {
+        static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var fleet = Of(WithList(Server("a"), capacity, Split(values)));
+        var spec = new AllocationSpec
+        {
+            ListActions = new Dictionary<string, ListAction> { ["players"] = new(Split(add), Split(delete), newCapacity < 0 ? null : newCapacity) },
+        };
+        var chosen = new AllocationEngine(fleet, new Random(1)).Allocate(spec, Now).Server!;
+        Assert.Equal(expected, string.Join(",", chosen.Lists["players"].Values));
+    }
+
     [Fact]
     public void List_capacity_is_capped_at_1000()
     {

@@ -23,6 +23,17 @@ public class AllocationRequestValidatorTests
         { """{"lists":{"players":{"addValues":[""]}}}""", "lists[players]" },
         { """{"priorities":[{"type":"Counter","key":""}]}""", "priorities[0].key" },
         { """{"metadata":{"labels":{"ok":"not ok value!"}}}""", "metadata.labels[ok]" },
+        // Every selector field is checked, also the deprecated ones gameServerSelectors makes unused.
+        { """{"gameServerSelectors":[{}],"requiredGameServerSelector":{"gameServerState":5}}""", "requiredGameServerSelector.gameServerState" },
+        { """{"gameServerSelectors":[{}],"requiredGameServerSelector":{"counters":{"rooms":{"minCount":"-1"}}}}""", "requiredGameServerSelector.counters[rooms].minCount" },
+        { """{"gameServerSelectors":[{}],"preferredGameServerSelectors":[{},{"matchLabels":{"bad key!":"x"}}]}""", "preferredGameServerSelectors[1].matchLabels[bad key!]" },
+        { """{"requiredGameServerSelector":{"matchLabels":{"a..b/x":"y"}}}""", "requiredGameServerSelector.matchLabels[a..b/x]" },
+        // Label-key prefixes are DNS-1123 subdomains.
+        { """{"gameServerSelectors":[{"matchLabels":{"-bad.example/x":"y"}}]}""", "gameServerSelectors[0].matchLabels[-bad.example/x]" },
+        { """{"gameServerSelectors":[{"matchLabels":{"a..b/x":"y"}}]}""", "gameServerSelectors[0].matchLabels[a..b/x]" },
+        { """{"gameServerSelectors":[{"matchExpressions":[{"key":"bad-.example/x","operator":"Exists"}]}]}""", "gameServerSelectors[0].matchExpressions[0].key" },
+        { """{"metadata":{"labels":{"Upper.example/x":"y"}}}""", "metadata.labels[Upper.example/x]" },
+        { """{"metaPatch":{"annotations":{".example/x":"y"}}}""", "metaPatch.annotations[.example/x]" },
     };
 
     [Theory]
@@ -35,10 +46,50 @@ public class AllocationRequestValidatorTests
         Assert.StartsWith(field, problem);
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"gameServerSelectors":[{"matchLabels":{"agones.dev/fleet":"demo","a.b-c.example/x_Y.z":"v"}}]}""")]
+    [InlineData("""{"preferredGameServerSelectors":[{"matchLabels":{"agones.dev/fleet":"a"}}],"requiredGameServerSelector":{"matchLabels":{"agones.dev/fleet":"b"}}}""")]
+    [InlineData("""{"metadata":{"annotations":{"Example.COM/Match":"m-1"}}}""")] // Kubernetes checks annotation keys in lower case
+    [InlineData("""{"counters":{"rooms":{"capacity":"2"}}}""")]
+    public void Accepts_valid_requests(string json)
+    {
+        Assert.Null(AllocationRequestValidator.Validate(Google.Protobuf.JsonParser.Default.Parse<AllocationRequest>(json)));
+    }
+
     [Fact]
     public void Accepts_the_demo_session_request_and_an_empty_request()
     {
         Assert.Null(AllocationRequestValidator.Validate(SessionRequests.HighDensity("demo", "rooms")));
         Assert.Null(AllocationRequestValidator.Validate(new AllocationRequest()));
+    }
+
+    [Theory]
+    [InlineData("x", true)]
+    [InlineData("agones.dev/fleet", true)]
+    [InlineData("a.b-c.d/Name_1.x", true)]
+    [InlineData("a1/x", true)]
+    [InlineData("-bad.example/x", false)]   // a label of the prefix starts with '-'
+    [InlineData("bad-.example/x", false)]   // ... or ends with it
+    [InlineData("a..b/x", false)]           // an empty label
+    [InlineData(".a/x", false)]
+    [InlineData("a./x", false)]
+    [InlineData("A.example/x", false)]      // upper case
+    [InlineData("a_b.example/x", false)]
+    [InlineData("/x", false)]
+    [InlineData("a/", false)]
+    [InlineData("a/b/c", false)]
+    [InlineData("a/-x", false)]
+    public void Label_keys_are_Kubernetes_qualified_names(string key, bool valid)
+    {
+        Assert.Equal(valid, Names.IsLabelKey(key));
+    }
+
+    [Fact]
+    public void A_label_key_prefix_may_be_253_characters()
+    {
+        var prefix = string.Join(".", Enumerable.Repeat(new string('a', 63), 4))[..253];
+        Assert.True(Names.IsLabelKey(prefix + "/x"));
+        Assert.False(Names.IsLabelKey(prefix + "a/x"));
     }
 }

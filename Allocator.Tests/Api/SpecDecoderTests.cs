@@ -1,6 +1,7 @@
 
 using Allocator.Service.Allocation;
 using Allocator.Service.Api;
+using Allocator.Tests.Allocation;
 
 namespace Allocator.Tests.Api;
 
@@ -8,17 +9,28 @@ public class SpecDecoderTests
 {
     private static AllocationSpec Decode(string json) => SpecDecoder.ToSpec(SpecDecoder.Parse(json));
 
-    [Fact]
-    public void Deprecated_selectors_are_used_only_without_gameServerSelectors_preferred_first()
+    /// <summary>The selectors tried, in order: each one's "f" label, "*" for the empty selector (any Ready server).</summary>
+    [Theory]
+    [InlineData("""{}""", "*")]
+    [InlineData("""{"requiredGameServerSelector":{"matchLabels":{"f":"req"}}}""", "req")]
+    [InlineData("""{"preferredGameServerSelectors":[{"matchLabels":{"f":"p1"}}]}""", "p1,*")]
+    [InlineData("""{"preferredGameServerSelectors":[{"matchLabels":{"f":"p1"}},{"matchLabels":{"f":"p2"}}],"requiredGameServerSelector":{"matchLabels":{"f":"req"}}}""", "p1,p2,req")]
+    [InlineData("""{"requiredGameServerSelector":{},"preferredGameServerSelectors":[{"matchLabels":{"f":"p1"}}]}""", "p1,*")]
+    [InlineData("""{"gameServerSelectors":[{"matchLabels":{"f":"new"}}],"requiredGameServerSelector":{"matchLabels":{"f":"req"}},"preferredGameServerSelectors":[{"matchLabels":{"f":"p1"}}]}""", "new")]
+    public void Deprecated_selectors_are_preferred_then_required_which_defaults_to_any_Ready_server(string json, string expected)
     {
-        var legacy = Decode("""{"requiredGameServerSelector":{"matchLabels":{"f":"req"}},"preferredGameServerSelectors":[{"matchLabels":{"f":"p1"}},{"matchLabels":{"f":"p2"}}]}""");
-        Assert.Equal(["p1", "p2", "req"], legacy.Selectors.Select(s => s.MatchLabels["f"]));
+        var selectors = Decode(json).Selectors;
+        Assert.Equal(expected, string.Join(",", selectors.Select(s => s.MatchLabels.GetValueOrDefault("f", "*"))));
+        Assert.All(selectors, s => Assert.Equal(GameServerStates.Ready, s.State));
+    }
 
-        var current = Decode("""{"requiredGameServerSelector":{"matchLabels":{"f":"req"}},"gameServerSelectors":[{"matchLabels":{"f":"new"}}]}""");
-        Assert.Equal(["new"], current.Selectors.Select(s => s.MatchLabels["f"]));
-
-        var none = Decode("{}");
-        Assert.Equal(GameServerStates.Ready, Assert.Single(none.Selectors).State);
+    [Fact]
+    public void Preferred_selectors_that_match_nothing_fall_back_to_any_Ready_server_as_in_Agones()
+    {
+        var fleet = FleetBuilder.Of(FleetBuilder.Server("gs-1", fleet: "mine"));
+        var spec = Decode("""{"preferredGameServerSelectors":[{"matchLabels":{"agones.dev/fleet":"other"}}]}""");
+        var decision = new AllocationEngine(fleet, new Random(1)).Allocate(spec, DateTimeOffset.UnixEpoch);
+        Assert.Equal("gs-1", decision.Server?.Name);
     }
 
     [Fact]
@@ -57,10 +69,31 @@ public class SpecDecoderTests
     }
 
     [Fact]
-    public void Empty_namespace_means_default_and_capacity_only_counter_action_changes_capacity_alone()
+    public void Empty_namespace_means_default()
     {
-        var spec = Decode("""{"counters":{"rooms":{"capacity":"4"}}}""");
-        Assert.Equal("default", spec.Namespace);
-        Assert.Equal(new CounterAction(CounterOperation.Increment, 0, 4), spec.CounterActions["rooms"]);
+        Assert.Equal("default", Decode("{}").Namespace);
+        Assert.Equal("games", Decode("""{"namespace":"games"}""").Namespace);
+    }
+
+    /// <summary>Operation ("-" for none), amount, capacity ("-" for none), and whether it increments.</summary>
+    [Theory]
+    [InlineData("""{"capacity":"2"}""", "-", 0, "2", false)]
+    [InlineData("""{"capacity":"0"}""", "-", 0, "0", false)]
+    [InlineData("""{"action":"Increment","amount":"1"}""", "Increment", 1, "-", true)]
+    [InlineData("""{"action":"Increment","amount":"0","capacity":"2"}""", "Increment", 0, "2", false)]
+    [InlineData("""{"action":"Decrement","amount":"3","capacity":"7"}""", "Decrement", 3, "7", false)]
+    public void Counter_actions_decode_as_Agones_reads_them(string action, string operation, long amount, string capacity, bool increments)
+    {
+        var decoded = Decode($$$"""{"counters":{"rooms":{{{action}}}}}""").CounterActions["rooms"];
+        Assert.Equal(operation, decoded.Operation?.ToString() ?? "-");
+        Assert.Equal(amount, decoded.Amount);
+        Assert.Equal(capacity, decoded.Capacity?.ToString() ?? "-");
+        Assert.Equal(increments, decoded.Increments);
+    }
+
+    [Fact]
+    public void A_counter_entry_without_action_or_capacity_does_nothing()
+    {
+        Assert.Empty(Decode("""{"counters":{"rooms":{}}}""").CounterActions);
     }
 }

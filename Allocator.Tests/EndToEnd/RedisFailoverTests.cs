@@ -37,4 +37,30 @@ public class RedisFailoverTests
         Assert.StartsWith("demo-", answer.GameServerName);
         Assert.Contains("waiting calls queued again", front.Log);
     }
+
+    [Fact]
+    public async Task A_term_ended_by_a_Redis_failure_frees_its_lease_once_Redis_answers_instead_of_waiting_out_its_TTL()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        // A lease of 10 minutes: a new term within the test's time can only come from the freed lease.
+        await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString + ",asyncTimeout=500", prefix,
+            "--Allocator:LeaseTtl=00:10:00", "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
+        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 1, "the first term begins", () => leader.Log);
+        var firstLock = (string?)await db.StringGetAsync(keys.Leader);
+
+        // Writes stall past the replica's 500 ms timeout: the term ends on a Redis failure, its
+        // lease left in Redis (what a failover to a replica that has the key looks like).
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
+        {
+            await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", 3000, "WRITE");
+        }
+
+        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 2, "a new term begins", () => leader.Log, seconds: 120);
+        Assert.Contains("Leadership term ended by a Redis failure", leader.Log);
+        Assert.Contains("Freed the lease of this replica's term", leader.Log);
+        Assert.NotEqual(firstLock, (string?)await db.StringGetAsync(keys.Leader));
+    }
 }

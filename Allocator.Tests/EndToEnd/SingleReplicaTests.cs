@@ -103,6 +103,26 @@ public class SingleReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Preferred_selectors_alone_fall_back_to_any_Ready_server_and_a_capacity_alone_needs_no_room()
+    {
+        var server = Server("legacy-1", "mine", capacity: 5);
+        server.Namespace = "legacy";
+        server.Counters["rooms"].Count = 3;
+        await _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = server });
+
+        var request = new AllocationRequest { Namespace = "legacy" };
+#pragma warning disable CS0612 // the deprecated field, as old clients send it
+        request.PreferredGameServerSelectors.Add(new GameServerSelector { MatchLabels = { ["agones.dev/fleet"] = "other" } });
+#pragma warning restore CS0612
+        request.Counters["rooms"] = new CounterAction { Capacity = 2 };
+
+        var allocated = await _frontOnly.Allocation.AllocateAsync(request);
+        Assert.Equal("legacy-1", allocated.GameServerName);
+        Assert.Equal(2, allocated.Counters["rooms"].Count);
+        Assert.Equal(2, allocated.Counters["rooms"].Capacity);
+    }
+
+    [Fact]
     public async Task Update_of_an_unknown_server_is_NotFound()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => _leader.Inventory.UpdateAsync(new UpdateRequest { GameServer = Server("never", "x") }).ResponseAsync);
@@ -121,10 +141,24 @@ public class SingleReplicaTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith("counters[rooms].action", e.Status.Detail);
 
+        var unusedRequired = new AllocationRequest { GameServerSelectors = { new GameServerSelector() } };
+#pragma warning disable CS0612 // the deprecated field is validated even when unused, as in Agones
+        unusedRequired.RequiredGameServerSelector = new GameServerSelector { MatchLabels = { ["-bad.example/x"] = "y" } };
+#pragma warning restore CS0612
+        var required = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(unusedRequired).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, required.StatusCode);
+        Assert.StartsWith("requiredGameServerSelector.matchLabels[-bad.example/x]", required.Status.Detail);
+
         var badServer = Server("Bad_Name", "x");
         var inv = await Assert.ThrowsAsync<RpcException>(() => _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = badServer }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, inv.StatusCode);
         Assert.StartsWith("gameServer.name", inv.Status.Detail);
+
+        var twice = Server("twice-1", "x");
+        twice.Lists["players"] = new Allocator.Inventory.V1.List { Capacity = 5, Values = { "p1", "p1", "p2" } };
+        var set = await Assert.ThrowsAsync<RpcException>(() => _leader.Inventory.RegisterAsync(new RegisterRequest { GameServer = twice }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, set.StatusCode);
+        Assert.StartsWith("gameServer.lists[players].values", set.Status.Detail);
 
         var badId = await Assert.ThrowsAsync<RpcException>(() => _leader.Allocation.AllocateAsync(new AllocationRequest(), new Metadata { { "x-request-id", "has spaces" } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);

@@ -14,9 +14,9 @@ public class ChartRedisTests
     {
         var chart = ChartRenderer.Render();
 
-        // StackExchange.Redis asks the Sentinels (redis-ha's Service "<fullname>", port 26379)
-        // for the primary named serviceName, and follows failovers.
-        Assert.Equal("alloc-redis-ha:26379,serviceName=mymaster", chart.Env["Allocator__Redis"]);
+        // The allocator asks each Sentinel (redis-ha's announce Service of each node, port
+        // 26379) for the primary named serviceName, and follows the one a majority names.
+        Assert.Equal("alloc-redis-ha-announce-0:26379,alloc-redis-ha-announce-1:26379,alloc-redis-ha-announce-2:26379,serviceName=mymaster", chart.Env["Allocator__Redis"]);
         var secret = Manifest.Map(chart.EnvEntry("Allocator__RedisPassword"), "valueFrom", "secretKeyRef");
         Assert.Equal(("alloc-redis-ha-auth", "auth"), (Manifest.Text(secret, "name"), Manifest.Text(secret, "key")));
         Assert.Equal("1", chart.Env["Allocator__MinReplicas"]);
@@ -39,9 +39,9 @@ public class ChartRedisTests
     public void Bundled_redis_names_and_password_follow_the_redis_ha_chart()
     {
         // redis-ha names its objects after the release alone when the release name contains "redis-ha".
-        Assert.Equal("game-redis-ha:26379,serviceName=mymaster", ChartRenderer.RenderAs("game-redis-ha").Env["Allocator__Redis"]);
-        var renamed = ChartRenderer.Render("--set", "redis-ha.fullnameOverride=cache,redis-ha.sentinel.port=26380,redis-ha.redis.masterGroupName=fleet-a");
-        Assert.Equal("cache:26380,serviceName=fleet-a", renamed.Env["Allocator__Redis"]);
+        Assert.StartsWith("game-redis-ha-announce-0:26379,", ChartRenderer.RenderAs("game-redis-ha").Env["Allocator__Redis"]);
+        var renamed = ChartRenderer.Render("--set", "redis-ha.fullnameOverride=cache,redis-ha.sentinel.port=26380,redis-ha.redis.masterGroupName=fleet-a,redis-ha.replicas=2");
+        Assert.Equal("cache-announce-0:26380,cache-announce-1:26380,serviceName=fleet-a", renamed.Env["Allocator__Redis"]);
 
         // Your own Secret for Redis and the Sentinels: the chart generates none.
         var own = ChartRenderer.Render("--set", "redis-ha.existingSecret=mine,redis-ha.authKey=pw,redis-ha.sentinel.existingSecret=mine,redis-ha.sentinel.authKey=pw");

@@ -12,7 +12,7 @@ namespace Allocator.Tests.Infrastructure;
 /// answers, otherwise <c>redis-server</c> from PATH on a free loopback port. A missing Redis
 /// fails the tests; nothing is skipped. Tests isolate themselves with their own key prefix.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly Lazy<Task<RedisServer>> Shared = new(async () =>
     {
@@ -77,6 +77,8 @@ public sealed class RedisServer : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix(string name) => $"{name}-{Guid.NewGuid():N}"[..Math.Min(name.Length + 9, 60)];

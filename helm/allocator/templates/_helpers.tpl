@@ -127,7 +127,7 @@ former bitnami/redis dependency (section "redis"), which would otherwise be igno
 
 {{/*
 Allocator__Redis, a StackExchange.Redis configuration string: the bundled redis-ha's Sentinels
-and the primary's name; an external Redis' Sentinels and serviceName; or an external host:port.
+(one announce Service each) and the primary's name; an external Redis' Sentinels and serviceName; or an external host:port.
 */}}
 {{- define "allocator.redis.address" -}}
 {{- if include "allocator.redis.bundled" . }}
@@ -144,7 +144,13 @@ and the primary's name; an external Redis' Sentinels and serviceName; or an exte
 {{- if .Values.externalRedis.host }}
 {{- fail "externalRedis.host is set but the bundled Redis is on: set redis-ha.enabled=false to use your own Redis" }}
 {{- end }}
-{{- printf "%s:%v,serviceName=%s" (include "allocator.redis.fullname" .) $port (include "allocator.redis.masterGroupName" .) }}
+{{- /* Each Sentinel by its own announce Service, so the allocator can follow the primary a majority names. */}}
+{{- $fullname := include "allocator.redis.fullname" . }}
+{{- $sentinels := list }}
+{{- range $i := until (int ($ha.replicas | default 3)) }}
+{{- $sentinels = append $sentinels (printf "%s-announce-%d:%v" $fullname $i $port) }}
+{{- end }}
+{{- printf "%s,serviceName=%s" (join "," $sentinels) (include "allocator.redis.masterGroupName" .) }}
 {{- else }}
 {{- $sentinel := .Values.externalRedis.sentinel | default dict }}
 {{- if $sentinel.endpoints }}
