@@ -15,7 +15,8 @@ done
 K="{$PREFIX}"
 r() { redis-cli "${CLI[@]}" "$@"; }
 r ping >/dev/null || { echo "Redis does not answer (redis-cli ${CLI[*]})" >&2; exit 1; }
-NOW=$(r eval "local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)" 0)
+# Kubernetes mode leaves keys that stand-alone mode never writes.
+KUBERNETES=$(r exists "$K:fleet-id" "$K:watch" "$K:outbox")
 
 echo "== Leader"
 r hgetall "$K:leader-info" | paste - - | sed 's/^/   /'
@@ -23,14 +24,18 @@ echo "   lease ttl ms: $(r pttl "$K:leader")    epoch counter: $(r get "$K:epoch
 
 echo
 echo "== Members (heartbeat age)"
+# Redis' clock, read in the same script as the heartbeats; a replica's clock a little ahead of
+# Redis' reads as 0 ms, not as a negative age.
 r eval "
+  local t = redis.call('TIME')
+  local now = t[1] * 1000 + math.floor(t[2] / 1000)
   local out = {}
   local m = redis.call('HGETALL', KEYS[1])
   for i = 1, #m, 2 do
     local v = cjson.decode(m[i + 1])
-    out[#out + 1] = string.format('%-28s version %-10s lead %-5s ready %-5s heartbeat %6d ms ago', m[i], v.version, tostring(v.lead), tostring(v.ready), ARGV[1] - v.heartbeatMs)
+    out[#out + 1] = string.format('%-28s version %-10s lead %-5s ready %-5s heartbeat %6d ms ago', m[i], v.version, tostring(v.lead), tostring(v.ready), math.max(0, now - v.heartbeatMs))
   end
-  return out" 1 "$K:members" "$NOW"
+  return out" 1 "$K:members"
 
 echo
 echo "== Queue"
@@ -98,12 +103,17 @@ r eval "
 echo "   (reads the whole hash in one script: on a very large fleet run it off-peak)"
 
 echo
-echo "== Change log and write-back"
-echo "   commits logged: $(r get "$K:changes-seq")   kept: $(r xlen "$K:changes")   outbox backlog: $(r xlen "$K:outbox")"
-oldest=$(r xrange "$K:outbox" - + COUNT 1 | sed -n 1p)
-[ -n "$oldest" ] && echo "   oldest write-back pending: entry $oldest (epoch-sequence)"
-watch=$(r hgetall "$K:watch" | paste - - | awk '{ printf "%s at resourceVersion %s; ", $1, $2 }')
-[ -n "$watch" ] && echo "   Kubernetes watch resumes from: $watch"
+if [ "$KUBERNETES" -gt 0 ]; then
+  echo "== Change log and Kubernetes write-back"
+  echo "   commits logged: $(r get "$K:changes-seq")   kept: $(r xlen "$K:changes")   outbox backlog: $(r xlen "$K:outbox")"
+  oldest=$(r xrange "$K:outbox" - + COUNT 1 | sed -n 1p)
+  [ -n "$oldest" ] && echo "   oldest write-back pending: entry $oldest (epoch-sequence)"
+  watch=$(r hgetall "$K:watch" | paste - - | awk '{ printf "%s at resourceVersion %s; ", $1, $2 }')
+  [ -n "$watch" ] && echo "   Kubernetes watch resumes from: $watch"
+else
+  echo "== Change log"
+  echo "   commits logged: $(r get "$K:changes-seq")   kept: $(r xlen "$K:changes")"
+fi
 
 if [ -n "$SERVER" ]; then
   echo

@@ -132,6 +132,8 @@ public static class AgonesServices
         services.AddSettings<KubernetesOptions, KubernetesOptionsValidator>(configuration, KubernetesOptions.Section);
         services.AddSingleton<IInventorySource, KubernetesSource>();
         services.AddSingleton(new AnswerHolding(true));
+        // Agones' controller exports the game-server gauges from the same GameServers; twice would double every sum.
+        services.PostConfigure<MetricsOptions>(o => o.GameServerGauges ??= false);
         return services;
     }
 }

@@ -24,12 +24,14 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
         metrics.CallStarted();
         var status = StatusCode.Internal;
         var requestId = "";
+        string? fleet = null;
         try
         {
             requestId = CallSettings.RequestId(context);
             span?.SetTag("allocator.request_id", requestId);
             var response = await AllocateAsync(request, requestId, context);
             status = StatusCode.OK;
+            fleet = response.Metadata?.Labels.GetValueOrDefault(FleetTally.FleetLabel);
             return response;
         }
         catch (RpcException e)
@@ -41,7 +43,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
         {
             span?.SetTag("rpc.grpc.status_code", (int)status);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            metrics.CallEnded(elapsed.TotalSeconds, status.ToString(), request.Scheduling.ToString());
+            metrics.CallEnded(elapsed.TotalSeconds, status, request.Scheduling.ToString(), fleet, request.MultiClusterSetting?.Enabled == true);
             if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, requestId, status.ToString(), elapsed.TotalMilliseconds);
         }
     }

@@ -1,11 +1,16 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using static Allocator.Service.Telemetry.AgonesMetricNames;
 
 namespace Allocator.Service.Telemetry;
 
 /// <summary>
-/// Every metric a replica exports (docs/operations.md "Metrics" lists them with their Agones
-/// counterparts). Fronts record calls; the leader publishes a <see cref="LeaderSnapshot"/>
-/// once per heartbeat, which the gauges read, so scrapes never touch the leader's fleet.
+/// Every metric a replica exports (docs/operations.md "Metrics"): under Agones' names and labels
+/// where Agones has the metric, as <c>allocator_*</c> where it has none. Fronts record calls; the
+/// leader publishes a <see cref="LeaderSnapshot"/> every few seconds, which the gauges read, so
+/// scrapes never touch the leader's fleet.
 /// </summary>
 public sealed class AllocatorMetrics
 {
@@ -22,10 +27,10 @@ public sealed class AllocatorMetrics
     private readonly Histogram<double> _writeBackLag;
     private volatile LeaderSnapshot? _leader;
 
-    public AllocatorMetrics(IMeterFactory meters)
+    public AllocatorMetrics(IMeterFactory meters, IOptions<MetricsOptions> options)
     {
         var meter = meters.Create(MeterName);
-        _duration = meter.CreateHistogram<double>("allocator.allocation.duration", "s", "Allocate calls, from arrival to answer, by gRPC status and scheduling strategy.");
+        _duration = meter.CreateHistogram<double>(AllocationDuration, "s", "Allocate calls, from arrival to answer, with Agones' labels: status Allocated, UnAllocated or error.");
         _allocations = meter.CreateCounter<long>("allocator.allocations", null, "Allocate calls answered, by gRPC status.");
         _inFlight = meter.CreateUpDownCounter<long>("allocator.calls.in_flight", null, "Calls waiting for the leader on this replica (bounded by MaxInFlight).");
         _batchSize = meter.CreateHistogram<long>("allocator.batch.size", null, "Requests per leader batch.");
@@ -38,18 +43,29 @@ public sealed class AllocatorMetrics
         meter.CreateObservableGauge("allocator.epoch", () => _leader is { } l ? [new Measurement<long>(l.Epoch)] : Array.Empty<Measurement<long>>(), null, "Leadership term of the current leader (reported by the leader).");
         meter.CreateObservableGauge("allocator.queue.depth", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream)))), null, "Stream entries not yet read by the leader.");
         meter.CreateObservableGauge("allocator.queue.pending", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Pending, Tag("stream", s.Stream)))), null, "Stream entries read but not yet answered.");
-        meter.CreateObservableGauge("allocator.game_servers", () => Measure(l => l.Fleets.States.Select(s => new Measurement<long>(s.Count, Tag("fleet", s.Fleet), Tag("state", s.State)))), null, "Game servers by fleet and state (reported by the leader).");
-        meter.CreateObservableGauge("allocator.sessions.used", () => Measure(l => l.Fleets.Sessions.Select(s => new Measurement<long>(s.Used, Tag("fleet", s.Fleet), Tag("counter", s.Counter)))), null, "Counter counts and list lengths summed over a fleet's Ready and Allocated servers.");
-        meter.CreateObservableGauge("allocator.sessions.capacity", () => Measure(l => l.Fleets.Sessions.Select(s => new Measurement<long>(s.Capacity, Tag("fleet", s.Fleet), Tag("counter", s.Counter)))), null, "Counter and list capacities summed over a fleet's Ready and Allocated servers.");
+        if (options.Value.GameServerGauges ?? true)
+        {
+            meter.CreateObservableGauge(GameServersCount, () => Measure(l => l.Fleets.States.Select(s => new Measurement<long>(s.Count, Tag("type", s.State), Tag("fleet_name", s.Fleet.Length > 0 ? s.Fleet : None), Tag("namespace", s.Namespace)))), null, "Game servers by state, fleet and namespace (reported by the leader).");
+            meter.CreateObservableGauge(FleetCounters, () => Measure(l => Aggregates(l.Fleets.Counters, "counter")), null, "Counter counts and capacities summed over a fleet: over its Allocated servers, and over all (reported by the leader).");
+            meter.CreateObservableGauge(FleetLists, () => Measure(l => Aggregates(l.Fleets.Lists, "list")), null, "List lengths and capacities summed over a fleet: over its Allocated servers, and over all (reported by the leader).");
+        }
     }
 
     public void CallStarted() => _inFlight.Add(1);
 
-    public void CallEnded(double seconds, string status, string scheduling)
+    /// <param name="fleet">The allocated server's <c>agones.dev/fleet</c> label; null when none was allocated.</param>
+    public void CallEnded(double seconds, StatusCode status, string scheduling, string? fleet, bool multiCluster)
     {
         _inFlight.Add(-1);
-        _duration.Record(seconds, Tag("status", status), Tag("scheduling", scheduling));
-        _allocations.Add(1, Tag("status", status));
+        _duration.Record(seconds, new TagList
+        {
+            { "fleet_name", string.IsNullOrEmpty(fleet) ? None : fleet },
+            { "cluster_name", None },
+            { "is_multicluster", multiCluster ? "true" : "false" },
+            { "status", Status(status) },
+            { "scheduling_strategy", scheduling },
+        });
+        _allocations.Add(1, Tag("status", status.ToString()));
     }
 
     public void Batch(int size) => _batchSize.Record(size);
@@ -70,6 +86,10 @@ public sealed class AllocatorMetrics
 
     private IEnumerable<Measurement<long>> Measure(Func<LeaderSnapshot, IEnumerable<Measurement<long>>> read) =>
         _leader is { } leader ? read(leader) : [];
+
+    private static IEnumerable<Measurement<long>> Aggregates(IEnumerable<FleetAggregate> aggregates, string keyLabel) =>
+        aggregates.SelectMany(a => new[] { a.AllocatedCount, a.AllocatedCapacity, a.TotalCount, a.TotalCapacity }.Select((value, i) =>
+            new Measurement<long>(value, Tag("name", a.Fleet), Tag("namespace", a.Namespace), Tag("type", AggregateTypes[i]), Tag(keyLabel, a.Key))));
 
     private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
 }

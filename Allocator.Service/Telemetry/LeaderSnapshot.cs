@@ -1,4 +1,3 @@
-using Allocator.Service.Allocation;
 using Allocator.Service.Storage;
 using StackExchange.Redis;
 
@@ -35,38 +34,3 @@ public sealed record StreamBacklog(string Stream, long Undelivered, long Pending
         return backlog;
     }
 }
-
-/// <summary>Game servers by fleet and state, and session usage by fleet and counter (lists count as counters).</summary>
-public sealed record FleetTally(IReadOnlyList<FleetStateCount> States, IReadOnlyList<FleetSessions> Sessions)
-{
-    /// <summary>The Agones label that names a game server's fleet.</summary>
-    public const string FleetLabel = "agones.dev/fleet";
-
-    public static FleetTally Of(IEnumerable<GameServer> servers)
-    {
-        var states = new Dictionary<(string, string), long>();
-        var sessions = new Dictionary<(string, string), (long Used, long Capacity)>();
-        foreach (var server in servers)
-        {
-            var fleet = server.Labels.GetValueOrDefault(FleetLabel, "");
-            states[(fleet, server.State)] = states.GetValueOrDefault((fleet, server.State)) + 1;
-            if (!server.IsCandidate) continue;
-            foreach (var (name, counter) in server.Counters) Add(sessions, (fleet, name), counter.Count, counter.Capacity);
-            foreach (var (name, list) in server.Lists) Add(sessions, (fleet, name), list.Values.Count, list.Capacity);
-        }
-
-        return new FleetTally(
-            [.. states.Select(kv => new FleetStateCount(kv.Key.Item1, kv.Key.Item2, kv.Value))],
-            [.. sessions.Select(kv => new FleetSessions(kv.Key.Item1, kv.Key.Item2, kv.Value.Used, kv.Value.Capacity))]);
-    }
-
-    private static void Add(Dictionary<(string, string), (long Used, long Capacity)> sessions, (string, string) key, long used, long capacity)
-    {
-        var sum = sessions.GetValueOrDefault(key);
-        sessions[key] = (sum.Used + used, sum.Capacity + capacity);
-    }
-}
-
-public sealed record FleetStateCount(string Fleet, string State, long Count);
-
-public sealed record FleetSessions(string Fleet, string Counter, long Used, long Capacity);

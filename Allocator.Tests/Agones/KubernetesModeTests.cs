@@ -204,7 +204,10 @@ public partial class KubernetesModeTests(ITestOutputHelper output)
         FleetAssertions.NoSessionLostOrDoubled([first, second], kubernetes);
         Assert.Empty(KubernetesFleet.Differences(kubernetes, hash));
         using var http = new HttpClient();
-        var metrics = await Telemetry.MetricsScrape.GetAsync(http, standby.OpsPort);
+        Telemetry.MetricsScrape metrics = null!;
+        await Until.TrueAsync(async () => (metrics = await Telemetry.MetricsScrape.GetAsync(http, standby.OpsPort)).Has("allocator_epoch"), "the successor reports as leader");
+        // Agones' controller exports the game-server gauges from the same GameServers: the leader does not repeat them.
+        Assert.False(metrics.Has("agones_gameservers_count"));
         // The successor found the patch already in Kubernetes (its outbox-id annotation) and did not repeat it.
         Assert.Equal(1, metrics.Value("allocator_writebacks_total", ("result", "already_applied")));
         Assert.Equal(0, metrics.Value("allocator_writebacks_total", ("result", "applied")));

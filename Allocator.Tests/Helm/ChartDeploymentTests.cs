@@ -75,11 +75,11 @@ public class ChartDeploymentTests
 
         var tagged = ChartRenderer.Render("--set", "image.tag=1.4.2");
         Assert.Equal("1.4.2", tagged.Env["Allocator__Version"]);
-        Assert.Equal("allocator:1.4.2", Manifest.Text(tagged.Container, "image"));
+        Assert.Equal(ChartRenderer.ImageRepository + ":1.4.2", Manifest.Text(tagged.Container, "image"));
 
         var pinned = ChartRenderer.Render("--set", "image.tag=1.4.2,image.digest=sha256:abc,appVersion=1.4.3");
         Assert.Equal("1.4.3", pinned.Env["Allocator__Version"]);
-        Assert.Equal("allocator@sha256:abc", Manifest.Text(pinned.Container, "image"));
+        Assert.Equal(ChartRenderer.ImageRepository + "@sha256:abc", Manifest.Text(pinned.Container, "image"));
     }
 
     [Fact]

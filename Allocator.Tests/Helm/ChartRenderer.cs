@@ -39,9 +39,14 @@ internal static class ChartRenderer
         return result.Output;
     }
 
+    /// <summary>The image repository every render gets from install-values.yaml (an install must set one).</summary>
+    public const string ImageRepository = "registry.test/allocator";
+
     /// <summary>Runs the renderer and returns what it printed, failure included.</summary>
     public static RenderResult Run(string release, IEnumerable<string> args) =>
-        Execute(Binary.Value, [release, ChartDirectory, "-n", Namespace, .. args], TimeSpan.FromMinutes(2)); // a hang guard, not a performance claim
+        Execute(Binary.Value, [release, ChartDirectory, "-n", Namespace, "-f", InstallValues, .. args], TimeSpan.FromMinutes(2)); // a hang guard, not a performance claim
+
+    private static string InstallValues => Path.Combine(RepositoryRoot, "Allocator.Tests", "Helm", "install-values.yaml");
 
     private static string Build()
     {

@@ -24,6 +24,11 @@ public class ChartValidationTests
     [InlineData("redis-ha.replicas=2,redis-ha.redis.config.min-replicas-to-write=2", "min-replicas-to-write (2) must be below redis-ha.replicas (2)")]
     [InlineData("tls.clientCa.existingSecret=callers,tls.clientCa.certificates.a\\.crt=pem", "tls.clientCa.existingSecret and tls.clientCa.certificates: set one")]
     [InlineData("tls.clientCa.certificates.a\\.txt=pem", "tls.clientCa.certificates: \"a.txt\" must end in .crt or .pem")]
+    [InlineData("image.repository=", "image.repository is required: build the image")]
+    [InlineData("image.repository=registry.example.com/allocator", "is a placeholder (example.com)")]
+    [InlineData("service.type=Ingress", "service.type must be ClusterIP, LoadBalancer or NodePort")]
+    [InlineData("inventory.source=kubernetes,inventory.seedConfigMap=seed", "inventory.seed / seedConfigMap / demoFleet are for stand-alone mode")]
+    [InlineData("inventory.seedConfigMap=seed,inventory.seed[0].name=gs-1", "inventory.seed and inventory.seedConfigMap are both set")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {
         var result = ChartRenderer.Run(ChartRenderer.Release, ["--set", set]);

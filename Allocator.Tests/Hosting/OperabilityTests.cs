@@ -124,17 +124,17 @@ public class OperabilityTests : IAsyncLifetime
         var after = await MetricsScrape.GetAsync(_http, Front.OpsPort);
         Assert.Equal(2, after.Value("allocator_allocations_total", ("status", "OK")) - before.Value("allocator_allocations_total", ("status", "OK")));
         Assert.Equal(1, after.Value("allocator_allocations_total", ("status", "InvalidArgument")) - before.Value("allocator_allocations_total", ("status", "InvalidArgument")));
-        Assert.Equal(3, after.Value("allocator_allocation_duration_seconds_count") - before.Value("allocator_allocation_duration_seconds_count"));
+        Assert.Equal(3, after.Value("agones_gameserver_allocations_duration_seconds_count") - before.Value("agones_gameserver_allocations_duration_seconds_count"));
         Assert.Equal(0, after.Value("allocator_leader"));
         Assert.Equal(0, after.Value("allocator_calls_in_flight"));
 
         // The leader publishes its fleet once per heartbeat (200 ms here): wait for the sessions to show.
         var leader = await EventuallyAsync(async () => await MetricsScrape.GetAsync(_http, Leader.OpsPort),
-            s => s.Value("allocator_sessions_used", ("fleet", "ops"), ("counter", "rooms")) >= 2);
+            s => s.Value("agones_fleet_counters", ("name", "ops"), ("counter", "rooms"), ("type", "total_count")) >= 2);
         Assert.Equal(1, leader.Value("allocator_leader"));
         Assert.True(leader.Value("allocator_epoch") >= 1);
-        Assert.Equal(6, leader.Value("allocator_sessions_capacity", ("fleet", "ops"), ("counter", "rooms")));
-        Assert.Equal(2, leader.Value("allocator_game_servers", ("fleet", "ops")));
+        Assert.Equal(6, leader.Value("agones_fleet_counters", ("name", "ops"), ("counter", "rooms"), ("type", "total_capacity")));
+        Assert.Equal(2, leader.Value("agones_gameservers_count", ("fleet_name", "ops")));
         Assert.True(leader.Value("allocator_batch_size_count") >= 1);
         Assert.True(leader.Value("allocator_leader_changes_total") >= 1);
         Assert.Contains("allocator_queue_depth{", leader.Text);

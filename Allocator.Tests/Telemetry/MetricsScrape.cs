@@ -12,22 +12,24 @@ public sealed partial class MetricsScrape(string text)
         new(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
 
     /// <summary>Sum of the samples of <paramref name="name"/> whose labels include every given pair (0 when none).</summary>
-    public double Value(string name, params (string Label, string Value)[] labels)
+    public double Value(string name, params (string Label, string Value)[] labels) => Samples(name, labels).Sum();
+
+    /// <summary>Whether such a sample exists at all (a gauge at 0 does; a series never reported does not).</summary>
+    public bool Has(string name, params (string Label, string Value)[] labels) => Samples(name, labels).Any();
+
+    private IEnumerable<double> Samples(string name, (string Label, string Value)[] labels)
     {
-        double sum = 0;
         foreach (Match m in Sample().Matches(text))
         {
             if (m.Groups["name"].Value != name) continue;
-            var set = m.Groups["labels"].Value;
-            if (labels.All(l => set.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
-            {
-                sum += double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture);
-            }
+            var set = Labels().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups["label"].Value, l => l.Groups["value"].Value);
+            if (labels.All(l => set.GetValueOrDefault(l.Label) == l.Value)) yield return double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture);
         }
-
-        return sum;
     }
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[^ \n]+)", RegexOptions.Multiline)]
     private static partial Regex Sample();
+
+    [GeneratedRegex(@"(?<label>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<value>[^""]*)""")]
+    private static partial Regex Labels();
 }

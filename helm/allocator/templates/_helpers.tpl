@@ -37,12 +37,24 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.appVersion | default .Values.image.tag | default .Chart.AppVersion | toString }}
 {{- end }}
 
+{{/*
+The image, from image.repository, which every install sets: no public image is published, so
+an empty repository, or a placeholder under example.com, fails here with
+what to do instead of leaving pods in ImagePullBackOff.
+*/}}
 {{- define "allocator.image" -}}
+{{- $repository := .Values.image.repository | default "" | toString }}
+{{- if not $repository }}
+{{- fail "image.repository is required: build the image from the repository's Dockerfile (docker build -t <registry>/allocator:0.1.0 .), push it to a registry your cluster pulls from and set image.repository=<registry>/allocator; with kind, load it (kind load docker-image allocator:0.1.0) and set image.repository=allocator" }}
+{{- end }}
+{{- if regexMatch "^([^/]*\\.)?example\\.(com|org|net)(:[0-9]+)?/" $repository }}
+{{- fail (printf "image.repository %q is a placeholder (example.com): set the registry you pushed the allocator image to" $repository) }}
+{{- end }}
 {{- $tag := .Values.image.tag | default .Chart.AppVersion | toString }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
 {{- end }}
 {{- end }}
 
@@ -61,6 +73,49 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail (printf "inventory.source must be standalone or kubernetes, not %q" $source) }}
 {{- end }}
 {{- if eq $source "kubernetes" }}true{{ end }}
+{{- end }}
+
+{{/*
+Secret with the inventory API's bearer token: inventory.tokenSecret, else (stand-alone mode) the
+one this chart generates, so the inventory API is on from the first install; empty in
+Kubernetes mode without a Secret of yours (Agones owns the game servers there).
+*/}}
+{{- define "allocator.inventory.tokenSecretName" -}}
+{{- if .Values.inventory.tokenSecret }}
+{{- .Values.inventory.tokenSecret }}
+{{- else if not (include "allocator.kubernetesMode" .) }}
+{{- printf "%s-inventory-token" (include "allocator.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+ConfigMap with the seed game servers: inventory.seedConfigMap, or the one this chart makes from
+inventory.seed; empty when there are none. Seeds and the demo fleet are for stand-alone mode.
+*/}}
+{{- define "allocator.inventory.seedConfigMapName" -}}
+{{- $seed := .Values.inventory.seed | default list }}
+{{- if and $seed .Values.inventory.seedConfigMap }}
+{{- fail "inventory.seed and inventory.seedConfigMap are both set: give the seed game servers in one of them" }}
+{{- end }}
+{{- if and (include "allocator.kubernetesMode" .) (or $seed .Values.inventory.seedConfigMap .Values.inventory.demoFleet) }}
+{{- fail "inventory.seed / seedConfigMap / demoFleet are for stand-alone mode: in Kubernetes mode game servers come from Agones GameServers" }}
+{{- end }}
+{{- if .Values.inventory.seedConfigMap }}
+{{- .Values.inventory.seedConfigMap }}
+{{- else if $seed }}
+{{- printf "%s-seed" (include "allocator.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+A parameter of inventory.demoFleet ("servers=100,...,fleet=demo"), else the default the service
+gives it; called with (list . "fleet" "demo"). NOTES.txt allocates from that fleet and counter.
+*/}}
+{{- define "allocator.demoFleetParam" -}}
+{{- $root := index . 0 }}
+{{- $pattern := printf "(^|,) *%s=[^,]+" (index . 1) }}
+{{- $found := regexFind $pattern ($root.Values.inventory.demoFleet | default "") }}
+{{- regexReplaceAll "^,? *[a-zA-Z]+=" $found "" | trim | default (index . 2) }}
 {{- end }}
 
 {{/*
