@@ -96,7 +96,7 @@ start_replica() {
     --Allocator:KeyPrefix="$PREFIX" --Allocator:ReplicaId="$name" --Allocator:Version="$version" \
     --Allocator:LeaseTtl="00:00:0$TTL" --Allocator:LeaseRetry=00:00:00.250 \
     --Allocator:Inventory:DemoFleet="servers=5000,nodes=50,capacity=10,counter=rooms,fleet=chaos" \
-    --Logging:Console:TimestampFormat="HH:mm:ss.fff " "$@" >>"$WORK/$name.log" 2>&1 &
+    --Logging:Console:FormatterOptions:TimestampFormat="HH:mm:ss.fff " --Logging:Console:FormatterOptions:UseUtcTimestamp=false "$@" >>"$WORK/$name.log" 2>&1 &
   PID[$name]=$!; PORT[$name]=$port; VERSION[$name]=$version
   for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
   echo "replica $name did not start within 60 s" >&2; tail -5 "$WORK/$name.log" >&2; return 1

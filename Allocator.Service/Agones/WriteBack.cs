@@ -63,7 +63,7 @@ public sealed class WriteBack(
             {
                 // Redis unreachable, or an outbox entry edited by hand: a pass can be repeated
                 // (the outbox-id annotation), so try again after a poll interval.
-                KubernetesLog.WriteBackStopped(log, e.Message);
+                log.Report(e, "Writing back", KubernetesLog.WriteBackStopped);
                 await WaitAsync(stopping);
             }
         }

@@ -13,8 +13,10 @@ public static class ApiServices
             grpc.EnableDetailedErrors = false;
         }).AddJsonTranscoding(json =>
         {
-            // Agones' REST API speaks proto-JSON with camelCase names.
-            json.JsonSettings.IgnoreDefaultValues = true;
+            // Agones' gateway writes protojson with every field (EmitUnpopulated) and 64-bit
+            // integers as strings; the field names are the proto's own, camelCase.
+            json.JsonSettings.IgnoreDefaultValues = false;
+            json.JsonSettings.WriteInt64sAsStrings = true;
         });
         services.AddGrpcReflection();
         // grpc-dotnet's own binder answers malformed messages with UNKNOWN and an error log each.
@@ -31,6 +33,8 @@ public static class ApiServices
     public static WebApplication MapApi(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
+        app.UseMiddleware<RestBodyCheck>();
+        app.UseMiddleware<GrpcMessageSizeCheck>();
         app.MapGrpcService<AllocationApi>();
         app.MapGrpcService<InventoryApi>();
         if (options.Reflection) app.MapGrpcReflectionService();

@@ -23,7 +23,12 @@ public static class AllocatorHost
         // console logger alone would cost a tenth of a replica's CPU.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Logging.AddFilter("RedLockNet", LogLevel.Warning);
+        // RedLock.net warns on every failed extension; the leader says it lost its lease itself.
+        builder.Logging.AddFilter("RedLockNet", LogLevel.Error);
+        // One line per failed probe during an outage or a shutdown says nothing the Redis outage
+        // warning and the readiness lines do not say already.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
+        builder.Logging.AddTimestamps();
 
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(TimeProvider.System);

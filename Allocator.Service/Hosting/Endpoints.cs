@@ -15,9 +15,10 @@ public static class Endpoints
 {
     public static void Configure(KestrelServerOptions kestrel, HostingOptions options, TransportOptions transport, TimeProvider time)
     {
-        var certificates = transport.Plaintext ? null
-            : new CertificateFiles(transport.Tls.CertificateFile, transport.Tls.KeyFile, transport.Tls.ClientCaFile, time);
+        var certificates = transport.Plaintext ? null : new CertificateFiles(transport.Tls.CertificateFile, transport.Tls.KeyFile, time);
+        var clients = new ClientCertificateAuthorities(transport.Tls.ClientCaFile, transport.Tls.ClientCaDirectory, time);
         certificates?.Load();
+        if (certificates is not null) clients.Load();
         kestrel.Limits.MaxRequestBodySize = Api.Limits.MaxMessageBytes;
 
         Listen(kestrel, options.ListenAddress, options.Port, listen =>
@@ -32,8 +33,8 @@ public static class Endpoints
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificateSelector = (_, _) => certificates.Certificate,
-                ClientCertificateMode = certificates.RequiresClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
-                ClientCertificateValidation = (client, _, _) => certificates.Trusts(client),
+                ClientCertificateMode = clients.Required ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
+                ClientCertificateValidation = (client, chain, _) => clients.Trust(client, chain),
             });
         });
 
@@ -42,7 +43,7 @@ public static class Endpoints
 
     /// <summary>Paths the ops port answers; everything else there is 404 (REST too, unless plaintext).</summary>
     public static bool ServedOnOpsPort(PathString path, bool plaintext) =>
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
+        path == "/healthz" || path == "/readyz" || path == AgonesProbes.Live || path == AgonesProbes.Ready || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

@@ -7,7 +7,7 @@ public sealed class HostingOptions
     public string ListenAddress { get; set; } = "*";
     /// <summary>gRPC and REST (<c>POST /gameserverallocation</c>); TLS unless <c>Plaintext</c>.</summary>
     public int Port { get; set; } = 8443;
-    /// <summary>Plain HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (and REST when plaintext). 0 turns it off.</summary>
+    /// <summary>Plain HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/live</c>, <c>/ready</c>, <c>/metrics</c> (and REST when plaintext). 0 turns it off.</summary>
     public int OpsPort { get; set; } = 8080;
     /// <summary>Unique per replica; defaults to host name + process id.</summary>
     public string ReplicaId { get; set; } = "";

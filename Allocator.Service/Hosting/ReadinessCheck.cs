@@ -22,7 +22,7 @@ public sealed class ReadinessCheck(Membership membership, IConnectionMultiplexer
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("Redis unreachable: " + e.Message);
+            return HealthCheckResult.Unhealthy("Redis unreachable: " + Storage.RedisFailure.Short(e));
         }
     }
 }
@@ -45,12 +45,16 @@ public static class HealthServices
         return services;
     }
 
-    /// <summary>gRPC health on the main port; <c>/healthz</c> (live) and <c>/readyz</c> (ready) for HTTP probes.</summary>
+    /// <summary>
+    /// gRPC health on the main port; for HTTP probes <c>/healthz</c> (live) and <c>/readyz</c>
+    /// (ready), and Agones' allocator's <c>/live</c> and <c>/ready</c>.
+    /// </summary>
     public static WebApplication MapHealth(this WebApplication app)
     {
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });
+        AgonesProbes.Map(app);
         return app;
     }
 }

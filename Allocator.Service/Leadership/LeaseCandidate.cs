@@ -72,7 +72,7 @@ public sealed class LeaseCandidate(
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                LeadershipLog.LeaseAttemptFailed(log, e.Message);
+                log.Report(e, "Leader lease attempt", LeadershipLog.LeaseAttemptFailed);
             }
 
             using var wait = new CancellationTokenSource(retry, time);

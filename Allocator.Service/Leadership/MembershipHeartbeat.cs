@@ -1,3 +1,4 @@
+using Allocator.Service.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -45,7 +46,7 @@ public sealed class MembershipHeartbeat(Membership membership, IHostApplicationL
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            LeadershipLog.HeartbeatFailed(log, e.Message);
+            log.Report(e, "Membership heartbeat", LeadershipLog.HeartbeatFailed);
         }
     }
 }

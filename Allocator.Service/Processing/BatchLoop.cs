@@ -38,7 +38,9 @@ public sealed class BatchLoop(
         {
             if (!term.Lease.StillHeld)
             {
-                ProcessingLog.LeaseExpired(log, replica.Id, term.Epoch);
+                // Lost with the connection, the lease is part of a Redis outage RedisOutage has reported.
+                if (term.Db.Multiplexer.IsConnected) ProcessingLog.LeaseExpired(log, replica.Id, term.Epoch);
+                else ProcessingLog.LeaseLostWithRedis(log, replica.Id, term.Epoch);
                 return;
             }
 

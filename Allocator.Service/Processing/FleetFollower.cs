@@ -232,7 +232,7 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The copy was dropped; the next tick loads it again.
-                    FollowLog.Failed(log, e.Message);
+                    log.Report(e, "Following the change log", FollowLog.Failed);
                 }
             }
         }

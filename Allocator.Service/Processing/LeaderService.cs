@@ -1,3 +1,4 @@
+using Allocator.Service.Storage;
 using Allocator.Service.Leadership;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -44,7 +45,9 @@ public sealed class LeaderService(
             {
                 // The outcome of the last commit is unknown: drop the in-memory view (the term
                 // is over) and let whoever holds the lease next reload it from Redis.
-                ProcessingLog.TermFailed(log, e is RedisException redisError ? Storage.RedisFailure.Describe(redisError) : e.Message);
+                // A lost connection has been reported once by RedisOutage; anything else is worth an error.
+                if (RedisFailure.IsConnectionLoss(e)) ProcessingLog.TermEndedByOutage(log, RedisFailure.Short(e));
+                else ProcessingLog.TermFailed(log, e is RedisException redisError ? RedisFailure.Describe(redisError) : RedisFailure.Short(e));
                 candidate.ReleaseWhenReachable(lease.LockId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -83,7 +86,7 @@ public sealed class LeaderService(
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            ProcessingLog.ReleaseFailed(log, e.Message);
+            log.Report(e, "Releasing the leader lease", ProcessingLog.ReleaseFailed);
         }
     }
 }

@@ -67,7 +67,7 @@ public sealed class LeaderWarmup(
         {
             // Redis is away (or the hash damaged): the copy is loaded when the follower next
             // runs, or at takeover; readiness must not wait for it.
-            ProcessingLog.WarmupIncomplete(log, e.Message);
+            log.Report(e, "Warm-up", ProcessingLog.WarmupIncomplete);
         }
 
         membership.MarkReady();

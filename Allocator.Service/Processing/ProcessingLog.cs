@@ -14,6 +14,12 @@ internal static partial class ProcessingLog
     [LoggerMessage(2004, LogLevel.Error, "Leadership term ended by a Redis failure: {Reason}")]
     public static partial void TermFailed(ILogger logger, string reason);
 
+    [LoggerMessage(2016, LogLevel.Information, "Leadership term ended: Redis unreachable ({Reason})")]
+    public static partial void TermEndedByOutage(ILogger logger, string reason);
+
+    [LoggerMessage(2017, LogLevel.Information, "Stepping down: replica {Replica} epoch {Epoch} could not extend its lease while Redis is unreachable")]
+    public static partial void LeaseLostWithRedis(ILogger logger, string replica, long epoch);
+
     [LoggerMessage(2005, LogLevel.Information, "Leader lease released and announced")]
     public static partial void LeaseReleased(ILogger logger);
 

@@ -117,7 +117,7 @@ public sealed class RequestSubmitter(
         {
             // Nothing could be settled: the request may still be decided. A retry with the
             // same x-request-id learns what became of it.
-            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline; the request may still be decided, retry with the same x-request-id: " + e.Message);
+            return Outcomes.Error(StatusCode.Unavailable, "request queue unreachable at the deadline; the request may still be decided, retry with the same x-request-id: " + RedisFailure.Short(e));
         }
     }
 
@@ -188,7 +188,7 @@ public sealed class RequestSubmitter(
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                if (attempt == 0) QueueLog.RequeueFailed(log, waiting.Count, e.Message);
+                if (attempt == 0) QueueLog.RequeueFailed(log, waiting.Count, RedisFailure.Short(e));
                 await Task.Delay(RequeueRetry, time);
                 waiting = waiting.Where(call => _waiting.TryGetValue(call.Id, out var now) && now == call).ToList();
             }

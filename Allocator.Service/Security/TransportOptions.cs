@@ -15,8 +15,17 @@ public sealed class TlsOptions
     public string CertificateFile { get; set; } = "";
     /// <summary>PEM private key of the server certificate.</summary>
     public string KeyFile { get; set; } = "";
-    /// <summary>PEM CA bundle that signs client certificates: set, every caller needs one (mTLS).</summary>
+    /// <summary>
+    /// PEM bundle of the CAs that sign client certificates (one or several): set, every caller
+    /// needs a certificate from one of them (mTLS). Unrelated to the server certificate's CA.
+    /// </summary>
     public string ClientCaFile { get; set; } = "";
+    /// <summary>
+    /// A directory whose every <c>*.crt</c> and <c>*.pem</c> file holds client CAs, as Agones'
+    /// allocator reads its client-ca Secret; files may be added or removed while it runs. With
+    /// <see cref="ClientCaFile"/>, both are trusted.
+    /// </summary>
+    public string ClientCaDirectory { get; set; } = "";
 }
 
 public sealed class TransportOptionsValidator : SettingsValidator<TransportOptions>
@@ -34,6 +43,11 @@ public sealed class TransportOptionsValidator : SettingsValidator<TransportOptio
         foreach (var (name, path) in new[] { ("CertificateFile", tls.CertificateFile), ("KeyFile", tls.KeyFile), ("ClientCaFile", tls.ClientCaFile) })
         {
             if (!string.IsNullOrEmpty(path) && !File.Exists(path)) yield return $"Allocator:Tls:{name}: {path} does not exist.";
+        }
+
+        if (!string.IsNullOrEmpty(tls.ClientCaDirectory) && !Directory.Exists(tls.ClientCaDirectory))
+        {
+            yield return $"Allocator:Tls:ClientCaDirectory: {tls.ClientCaDirectory} is not a directory.";
         }
     }
 }

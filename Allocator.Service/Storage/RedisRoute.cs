@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -12,6 +13,7 @@ namespace Allocator.Service.Storage;
 public sealed class RedisRoute : IAsyncDisposable
 {
     private readonly RedisOptions _options;
+    private readonly string? _service;
     private readonly SentinelPrimary? _sentinels;
     private readonly PrimaryRelay? _relay;
 
@@ -20,6 +22,7 @@ public sealed class RedisRoute : IAsyncDisposable
         _options = options.Value;
         var config = RedisConnection.Configuration(_options, "allocator");
         if (string.IsNullOrEmpty(config.ServiceName)) return;
+        _service = config.ServiceName;
         _sentinels = SentinelPrimary.StartAsync(config, log).GetAwaiter().GetResult();
         _relay = new PrimaryRelay(_sentinels, log);
     }
@@ -34,6 +37,12 @@ public sealed class RedisRoute : IAsyncDisposable
         config.EndPoints.Add(_relay.EndPoint);
         return config;
     }
+
+    /// <summary>An endpoint as an operator knows it: behind the relay, the primary the Sentinels name.</summary>
+    public string Describe(EndPoint endpoint) =>
+        _relay is not null && endpoint.Equals(_relay.EndPoint)
+            ? $"primary of {_service} ({(_sentinels!.Current is { } primary ? EndPointCollection.ToString(primary) : "none named")})"
+            : EndPointCollection.ToString(endpoint);
 
     public async ValueTask DisposeAsync()
     {

@@ -18,7 +18,7 @@ public sealed class RedisVersionCheck(IConnectionMultiplexer redis, ILogger<Redi
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            StorageLog.VersionUnknown(log, e.Message, RedisVersion.Minimum);
+            StorageLog.VersionUnknown(log, RedisFailure.Short(e), RedisVersion.Minimum);
             return;
         }
 

@@ -31,7 +31,7 @@ public sealed class ReplicationCheck(IConnectionMultiplexer redis, IOptions<Redi
         catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
         {
             // Managed services often hide INFO; starting matters more than this check.
-            StorageLog.ReplicationUnknown(log, e.Message);
+            StorageLog.ReplicationUnknown(log, RedisFailure.Short(e));
         }
     }
 

@@ -15,6 +15,7 @@ public static class StorageServices
             .Configuration("allocator-" + sp.GetRequiredService<Queue.ReplicaIdentity>().Id)));
         services.TryAddSingleton<LeaderConnection>();
         services.TryAddSingleton<ReplicaAcks>();
+        services.AddHostedService<RedisOutage>();
         services.AddHostedService<RedisVersionCheck>();
         services.AddHostedService<ReplicationCheck>();
         services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));

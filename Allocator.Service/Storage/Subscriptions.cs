@@ -4,27 +4,63 @@ namespace Allocator.Service.Storage;
 
 /// <summary>
 /// Pub/Sub subscriptions that survive Redis being down at start: StackExchange.Redis records
-/// the handler before it sends SUBSCRIBE and re-subscribes on every reconnect, so a failed
-/// first attempt is logged, not fatal.
+/// the handler before it sends SUBSCRIBE and subscribes again on every reconnect, so a failed
+/// first attempt is not fatal (and <see cref="RedisOutage"/> reports a Redis that is away).
 /// </summary>
 public static class Subscriptions
 {
+    /// <summary>How long a first SUBSCRIBE waits for the Pub/Sub connection it opened, when Redis answers.</summary>
+    private static readonly TimeSpan ConnectionWait = TimeSpan.FromSeconds(2);
+
     public static async Task SubscribeAsync(this IConnectionMultiplexer redis, RedisChannel channel, Action<RedisChannel, RedisValue> handler, ILogger log)
     {
+        var subscriber = redis.GetSubscriber();
         try
         {
-            await redis.GetSubscriber().SubscribeAsync(channel, handler);
+            await subscriber.SubscribeAsync(channel, handler);
+        }
+        catch (RedisConnectionException e) when (redis.IsConnected)
+        {
+            // RESP2 keeps Pub/Sub on a connection of its own, opened by the first SUBSCRIBE, and
+            // BacklogPolicy.FailFast fails that SUBSCRIBE at once instead of letting it wait for
+            // the connection it opened. The handler is recorded and is sent as soon as that
+            // connection is up: wait for it, so the replica starts subscribed.
+            if (!await ConnectedAsync(redis, subscriber, channel)) StorageLog.SubscribeDeferred(log, channel.ToString(), RedisFailure.Short(e));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            StorageLog.SubscribeDeferred(log, channel.ToString(), e.Message);
+            StorageLog.SubscribeDeferred(log, channel.ToString(), RedisFailure.Short(e));
+        }
+    }
+
+    private static async Task<bool> ConnectedAsync(IConnectionMultiplexer redis, ISubscriber subscriber, RedisChannel channel)
+    {
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnRestored(object? sender, ConnectionFailedEventArgs e)
+        {
+            if (e.ConnectionType == ConnectionType.Subscription) connected.TrySetResult();
+        }
+
+        redis.ConnectionRestored += OnRestored;
+        try
+        {
+            if (!subscriber.IsConnected(channel)) await connected.Task.WaitAsync(ConnectionWait);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return subscriber.IsConnected(channel);
+        }
+        finally
+        {
+            redis.ConnectionRestored -= OnRestored;
         }
     }
 }
 
 internal static partial class StorageLog
 {
-    [LoggerMessage(3001, LogLevel.Warning, "Redis unreachable; subscription to {Channel} will be made on reconnect: {Reason}")]
+    [LoggerMessage(3001, LogLevel.Debug, "Subscription to {Channel} will be made once Redis is reachable: {Reason}")]
     public static partial void SubscribeDeferred(ILogger logger, string channel, string reason);
 
     [LoggerMessage(3002, LogLevel.Warning, "Only {Acked} of Allocator:MinReplicas={Wanted} Redis replicas acknowledged a commit within {WaitMs} ms; its answers wait until they do")]

@@ -15,7 +15,7 @@ internal static class ChartExpectations
         "DefaultDeadline", "MaxDeadline", "MaxInFlight", "ShutdownTimeout", "DrainDelay", "AnswerMargin", "SettleTimeout",
         "ResultTtl", "ErrorResultTtl", "ChangeLogLength", "FollowInterval", "RequestHistory",
         "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
-        "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile",
+        "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile", "Tls__ClientCaDirectory",
         "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
         "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "Otlp__Endpoint",
     }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);

@@ -22,6 +22,8 @@ public class ChartValidationTests
     [InlineData("redisReplication.minReplicas=3", "redisReplication.minReplicas (3) must be below redis-ha.replicas (3)")]
     [InlineData("redisReplication.minReplicas=one", "redisReplication.minReplicas must be a whole number")]
     [InlineData("redis-ha.replicas=2,redis-ha.redis.config.min-replicas-to-write=2", "min-replicas-to-write (2) must be below redis-ha.replicas (2)")]
+    [InlineData("tls.clientCa.existingSecret=callers,tls.clientCa.certificates.a\\.crt=pem", "tls.clientCa.existingSecret and tls.clientCa.certificates: set one")]
+    [InlineData("tls.clientCa.certificates.a\\.txt=pem", "tls.clientCa.certificates: \"a.txt\" must end in .crt or .pem")]
     [InlineData("image.repository=", "image.repository is required: build the image")]
     [InlineData("image.repository=registry.example.com/allocator", "is a placeholder (example.com)")]
     [InlineData("service.type=Ingress", "service.type must be ClusterIP, LoadBalancer or NodePort")]

@@ -95,6 +95,24 @@ public class OperabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agones_allocator_probes_live_and_ready_answer_as_there()
+    {
+        var ops = $"http://127.0.0.1:{Front.OpsPort}";
+        using var live = await _http.GetAsync($"{ops}/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("application/json", live.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("{}\n", await live.Content.ReadAsStringAsync());
+
+        var ready = await EventuallyAsync(() => _http.GetAsync($"{ops}/ready?full=1"), r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var checks = await ready.Content.ReadFromJsonAsync<Dictionary<string, string>>();
+        Assert.Equal(new Dictionary<string, string> { ["live"] = "OK", ["ready"] = "OK" }, checks); // /ready runs the liveness checks too
+
+        using var post = await _http.PostAsync($"{ops}/ready", new ByteArrayContent([]));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+    }
+
+    [Fact]
     public async Task Metrics_count_calls_by_status_and_the_leader_reports_its_fleet()
     {
         var before = await MetricsScrape.GetAsync(_http, Front.OpsPort);
@@ -164,6 +182,11 @@ public class OperabilityTests : IAsyncLifetime
         var notReady = await EventuallyAsync(() => _http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/readyz"), r => r.StatusCode != HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/healthz")).StatusCode);
+        // Agones' paths agree, and ?full=1 says why.
+        using var ready = await _http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/ready?full=1");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("warming up or shutting down", (await ready.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["ready"]);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/live")).StatusCode);
         // Still serving while it drains: a call through it is answered by the leader.
         Assert.StartsWith("ops-", (await replica.Allocation.AllocateAsync(SessionRequests.HighDensity("ops", "rooms"))).GameServerName);
     }

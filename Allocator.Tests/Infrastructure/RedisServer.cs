@@ -45,6 +45,16 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         await signal.WaitForExitAsync();
     }
 
+    /// <summary>Kills a server of the test's own: an outage, as clients see a crash.</summary>
+    public async Task StopAsync()
+    {
+        _process!.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>After <see cref="StopAsync"/>: a new, empty server on the same port.</summary>
+    public async Task StartAgainAsync() => ConnectionString = await StartLocalAsync(Port);
+
     private RedisContainer? _container;
     private Process? _process;
 
@@ -88,9 +98,9 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    private async Task<string> StartLocalAsync()
+    private async Task<string> StartLocalAsync(int? samePort = null)
     {
-        var port = FreePort();
+        var port = samePort ?? FreePort();
         var info = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes {_arguments}")
         {
             RedirectStandardOutput = true,

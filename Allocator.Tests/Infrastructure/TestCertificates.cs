@@ -34,16 +34,25 @@ public sealed class TestCertificates : IDisposable
     ];
 
     /// <summary>A client certificate signed by our CA, or by a CA the server does not know.</summary>
-    public X509Certificate2 Client(string name, bool trusted = true)
+    public X509Certificate2 Client(string name, bool trusted = true) => Client(name, trusted ? Ca : NewCa("stranger-ca"));
+
+    /// <summary>A certificate signed by <paramref name="issuer"/> for client authentication (or, false, only for servers).</summary>
+    public static X509Certificate2 Client(string name, X509Certificate2 issuer, bool clientAuthentication = true)
     {
-        var issuer = trusted ? Ca : NewCa("stranger-ca");
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(clientAuthentication ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
         using var signed = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomSerial());
         using var withKey = signed.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
+
+    /// <summary>Another CA, e.g. one of several that sign client certificates.</summary>
+    public static X509Certificate2 Authority(string name) => NewCa(name);
+
+    /// <summary>Writes CA certificates (one, or a bundle of several) as PEM.</summary>
+    public static void WritePem(string path, params X509Certificate2[] cas) =>
+        File.WriteAllText(path, string.Concat(cas.Select(ca => ca.ExportCertificatePem() + "\n")));
 
     /// <summary>Replaces the server certificate files (as cert-manager does); returns the new certificate.</summary>
     public X509Certificate2 RotateServer() => WriteServer(Ca);

@@ -275,7 +275,7 @@ the number of nodes, as must min-replicas-to-write, or no write could ever succe
 {{- end }}
 {{- end }}
 
-{{/* Name of the Secret with the server certificate (tls.crt, tls.key, ca.crt). */}}
+{{/* Name of the Secret with the server certificate (tls.crt, tls.key; ca.crt: its CA, for callers). */}}
 {{- define "allocator.tls.secretName" -}}
 {{- .Values.tls.existingSecret | default (printf "%s-tls" (include "allocator.fullname" .)) }}
 {{- end }}
@@ -283,6 +283,28 @@ the number of nodes, as must min-replicas-to-write, or no write could ever succe
 {{/* Name of the generated client certificate Secret (only without tls.existingSecret). */}}
 {{- define "allocator.tls.clientSecretName" -}}
 {{- printf "%s-client-tls" (include "allocator.fullname" .) }}
+{{- end }}
+
+{{/*
+The Secret of client CAs mounted as Allocator__Tls__ClientCaDirectory (every *.crt / *.pem key is
+trusted, as Agones' allocator-client-ca): tls.clientCa.existingSecret, else the chart's own
+(generated certificates, or tls.clientCa.certificates); empty when clients are not authenticated,
+or when only tls.existingSecret is given (its ca.crt is then the client CA too).
+*/}}
+{{- define "allocator.tls.clientCaSecretName" -}}
+{{- $clientCa := .Values.tls.clientCa | default dict }}
+{{- if and .Values.tls.enabled .Values.tls.clientAuth }}
+{{- if $clientCa.existingSecret }}
+{{- $clientCa.existingSecret }}
+{{- else if or (not .Values.tls.existingSecret) $clientCa.certificates }}
+{{- include "allocator.tls.ownClientCaSecretName" . }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the client CA Secret the chart makes. */}}
+{{- define "allocator.tls.ownClientCaSecretName" -}}
+{{- printf "%s-client-ca" (include "allocator.fullname" .) }}
 {{- end }}
 
 {{/* Seconds in a TimeSpan "[d.]hh:mm:ss[.fff]"; -1 when it has another form. */}}
