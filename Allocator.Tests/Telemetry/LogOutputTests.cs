@@ -13,6 +13,10 @@ public partial class LogOutputTests
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (trce|dbug|info|warn|fail|crit): ")]
     private static partial Regex SimpleLine();
 
+    // The JSON format's timestamp: the same ISO 8601 form, in UTC as appsettings.json sets it.
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")]
+    private static partial Regex JsonTimestamp();
+
     [Fact]
     public async Task Every_line_of_both_console_formats_carries_a_timestamp_and_a_healthy_start_warns_of_nothing()
     {
@@ -34,7 +38,9 @@ public partial class LogOutputTests
         foreach (var line in jsonLines)
         {
             using var entry = JsonDocument.Parse(line);
-            var timestamp = DateTimeOffset.Parse(entry.RootElement.GetProperty("Timestamp").GetString()!);
+            var text = entry.RootElement.GetProperty("timestamp").GetString()!;
+            Assert.Matches(JsonTimestamp(), text);
+            var timestamp = DateTimeOffset.Parse(text);
             Assert.InRange(timestamp, started.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
             Assert.DoesNotContain(entry.RootElement.GetProperty("LogLevel").GetString(), new[] { "Warning", "Error", "Critical" });
         }
