@@ -1,29 +1,31 @@
 using Allocator.Service.Leadership;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 
 namespace Allocator.Service.Hosting;
 
 /// <summary>
-/// Ready: warmed up, not shutting down, and Redis answers. Kubernetes probes it through the
-/// gRPC health service (service "" or "allocation.AllocationService"); on SIGTERM it turns
-/// NOT_SERVING before anything else stops, so traffic moves away while calls drain.
+/// Ready: warmed up, not shutting down, and Redis took this replica's last heartbeat (within
+/// three <see cref="LeadershipOptions.HeartbeatInterval"/>s). A probe reads that state and
+/// never waits on Redis itself. Kubernetes probes it through the gRPC health service (service
+/// "" or "allocation.AllocationService"); on SIGTERM it turns NOT_SERVING before anything else
+/// stops, so traffic moves away while calls drain.
 /// </summary>
-public sealed class ReadinessCheck(Membership membership, IConnectionMultiplexer redis, TimeProvider time) : IHealthCheck
+public sealed class ReadinessCheck(Membership membership, IOptions<LeadershipOptions> options) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    private static readonly Task<HealthCheckResult> Ready = Task.FromResult(HealthCheckResult.Healthy());
+    private static readonly Task<HealthCheckResult> Leaving = Task.FromResult(HealthCheckResult.Unhealthy("warming up or shutting down"));
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!membership.Ready) return HealthCheckResult.Unhealthy("warming up or shutting down");
-        try
-        {
-            await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromMilliseconds(500), time, cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy("Redis unreachable: " + Storage.RedisFailure.Short(e));
-        }
+        if (!membership.Ready) return Leaving;
+        var silent = membership.SinceRedisAnswered;
+        return silent <= 3 * options.Value.HeartbeatInterval
+            ? Ready
+            : Task.FromResult(HealthCheckResult.Unhealthy(silent == TimeSpan.MaxValue
+                ? "Redis has not answered this replica yet"
+                : $"Redis has not answered this replica's heartbeat for {silent.TotalSeconds:F1} s"));
     }
 }
 

@@ -16,6 +16,7 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
     private volatile bool _ready;
     private long _readySinceMs;
     private volatile bool _leaving;
+    private long _answeredAt = long.MinValue;
 
     /// <summary>Warmed up and not shutting down: may lead, and counts as a successor.</summary>
     public bool Ready => _ready && !_leaving;
@@ -28,7 +29,21 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
 
     public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _readySinceMs));
 
-    public Task AnnounceAsync() => redis.GetDatabase().HashSetAsync(keys.Members, replica.Id, Self.ToJson());
+    public async Task AnnounceAsync()
+    {
+        await redis.GetDatabase().HashSetAsync(keys.Members, replica.Id, Self.ToJson());
+        Interlocked.Exchange(ref _answeredAt, time.GetTimestamp());
+    }
+
+    /// <summary>How long since Redis last took this replica's heartbeat (forever before the first).</summary>
+    public TimeSpan SinceRedisAnswered
+    {
+        get
+        {
+            var at = Interlocked.Read(ref _answeredAt);
+            return at == long.MinValue ? TimeSpan.MaxValue : time.GetElapsedTime(at);
+        }
+    }
 
     /// <summary>Shutting down: stop advertising readiness so nobody hands leadership to us.</summary>
     public Task LeaveAsync()

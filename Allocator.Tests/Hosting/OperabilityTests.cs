@@ -195,6 +195,33 @@ public class OperabilityTests : IAsyncLifetime
     /// Polls until <paramref name="done"/> holds (there is no signal to wait on from outside the
     /// process); 60 s at most, then returns the last value for the caller's assertion to fail on.
     /// </summary>
+    [Fact]
+    public async Task Readiness_follows_whether_Redis_takes_the_heartbeat_without_a_Redis_call_per_probe()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        await using var replica = await ReplicaProcess.StartAsync("ops-outage", redis.ConnectionString, _prefix, "--Allocator:Lead=false");
+        var readyz = $"http://127.0.0.1:{replica.OpsPort}/ready?full=1";
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync(() => _http.GetAsync(readyz), r => r.StatusCode == HttpStatusCode.OK)).StatusCode);
+
+        // Probes cost Redis nothing: the commands it processes meanwhile are the replica's own background work.
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var info = admin.GetServer(redis.ConnectionString);
+        static long Processed(IGrouping<string, KeyValuePair<string, string>>[] stats) =>
+            long.Parse(stats.SelectMany(g => g).First(p => p.Key == "total_commands_processed").Value);
+        var before = Processed(await info.InfoAsync("stats"));
+        for (var i = 0; i < 1000; i++) Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(readyz)).StatusCode);
+        var commands = Processed(await info.InfoAsync("stats")) - before;
+        Assert.True(commands < 500, $"1000 probes came with {commands} Redis commands");
+
+        await redis.StopAsync();
+        var notReady = await EventuallyAsync(() => _http.GetAsync(readyz), r => r.StatusCode != HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.StartsWith("Redis has not answered this replica's heartbeat", (await notReady.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["ready"]);
+
+        await redis.StartAgainAsync();
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync(() => _http.GetAsync(readyz), r => r.StatusCode == HttpStatusCode.OK)).StatusCode);
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         var deadline = Stopwatch.StartNew();
