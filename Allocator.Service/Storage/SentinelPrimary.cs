@@ -14,6 +14,7 @@ namespace Allocator.Service.Storage;
 public sealed class SentinelPrimary : IAsyncDisposable
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(5);
 
     private readonly ConnectionMultiplexer _sentinels;
     private readonly EndPoint[] _configured;
@@ -35,7 +36,11 @@ public sealed class SentinelPrimary : IAsyncDisposable
     /// <summary>Raised with the new primary when the Sentinels name another one.</summary>
     public event Action<EndPoint>? Switched;
 
-    /// <summary>Connects to the Sentinels of <paramref name="config"/> and learns the primary once before returning.</summary>
+    /// <summary>
+    /// Connects to the Sentinels of <paramref name="config"/> and, for up to
+    /// <see cref="FirstAnswerWait"/>, waits until a majority names the primary, so the replica's
+    /// first connections find it; past that it starts anyway and keeps asking.
+    /// </summary>
     public static async Task<SentinelPrimary> StartAsync(ConfigurationOptions config, ILogger log)
     {
         var sentinelConfig = config.Clone();
@@ -47,7 +52,13 @@ public sealed class SentinelPrimary : IAsyncDisposable
         sentinelConfig.AsyncTimeout = sentinelConfig.SyncTimeout = 500;
         var sentinels = await ConnectionMultiplexer.SentinelConnectAsync(sentinelConfig);
         var primary = new SentinelPrimary(sentinels, [.. config.EndPoints], config.ServiceName!, log);
-        await primary.PollOnceAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (primary.Current is null && waited.Elapsed < FirstAnswerWait)
+        {
+            await primary.PollOnceAsync();
+            if (primary.Current is null) await Task.Delay(PollInterval); // the Sentinels answer no sooner than a poll
+        }
+
         return primary;
     }
 
