@@ -22,6 +22,7 @@ public sealed class SentinelPrimary : IAsyncDisposable
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _polling;
+    private readonly TaskCompletionSource _firstNamed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EndPoint? _current;
 
     private SentinelPrimary(ConnectionMultiplexer sentinels, EndPoint[] configured, string serviceName, ILogger log)
@@ -52,11 +53,13 @@ public sealed class SentinelPrimary : IAsyncDisposable
         sentinelConfig.AsyncTimeout = sentinelConfig.SyncTimeout = 500;
         var sentinels = await ConnectionMultiplexer.SentinelConnectAsync(sentinelConfig);
         var primary = new SentinelPrimary(sentinels, [.. config.EndPoints], config.ServiceName!, log);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (primary.Current is null && waited.Elapsed < FirstAnswerWait)
+        try
         {
-            await primary.PollOnceAsync();
-            if (primary.Current is null) await Task.Delay(PollInterval); // the Sentinels answer no sooner than a poll
+            await primary._firstNamed.Task.WaitAsync(FirstAnswerWait);
+        }
+        catch (TimeoutException)
+        {
+            // No majority yet: start anyway; the polling goes on and connections follow once one names it.
         }
 
         return primary;
@@ -67,7 +70,8 @@ public sealed class SentinelPrimary : IAsyncDisposable
         using var timer = new PeriodicTimer(PollInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token)) await PollOnceAsync();
+            do await PollOnceAsync();
+            while (await timer.WaitForNextTickAsync(_stop.Token));
         }
         catch (OperationCanceledException)
         {
@@ -83,6 +87,7 @@ public sealed class SentinelPrimary : IAsyncDisposable
         var before = Interlocked.Exchange(ref _current, primary);
         if (before?.ToString() == primary.ToString()) return;
         StorageLog.PrimaryNamed(_log, _serviceName, primary.ToString()!, named.Count(), _configured.Length, before?.ToString() ?? "none");
+        _firstNamed.TrySetResult();
         Switched?.Invoke(primary);
     }
 
