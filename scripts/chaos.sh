@@ -141,7 +141,7 @@ load() {
   local name=$1 seconds=$2 rate=$3; shift 3
   dotnet "$BIN" load --targets-file "$WORK/targets" --duration "$seconds" --rate "$rate" --deadline-ms 10000 \
     --fleet chaos --counter rooms --redis "$REDIS_ADDR" --prefix "$PREFIX" --scenario "$name" "$@" \
-    >"$WORK/row" 2>"$WORK/row.err" &
+    $([ "${KEEP_LOGS:-0}" = 1 ] && echo "--events $WORK/events-${name%%.*}.txt") >"$WORK/row" 2>"$WORK/row.err" &
   LOAD=$!
   # Failures are injected once the generator measures, not while it warms up (its start and
   # 2 s warm-up take longer on a busy machine).

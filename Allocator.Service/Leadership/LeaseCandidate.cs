@@ -8,7 +8,8 @@ namespace Allocator.Service.Leadership;
 /// <summary>
 /// Tries to take the leader lease until it succeeds: at once when a leader announces it has
 /// released it, otherwise every <see cref="LeadershipOptions.LeaseRetry"/>; never while this
-/// replica is shutting down or a newer version is ready to lead.
+/// replica is shutting down or a newer version is ready to lead, and after its own term ended
+/// on a Redis failure, not before a standby has had <see cref="LeadershipOptions.StandbyHeadStart"/>.
 /// </summary>
 public sealed class LeaseCandidate(
     IDistributedLockFactory locks,
@@ -20,9 +21,11 @@ public sealed class LeaseCandidate(
     TimeProvider time,
     ILogger<LeaseCandidate> log)
 {
-    private readonly SemaphoreSlim _released = new(0, 1);
+    private static readonly TimeSpan UnreleasedRetry = TimeSpan.FromMilliseconds(100);
+    private readonly SemaphoreSlim _tryNow = new(0, 1);
     private int _subscribed;
     private string? _unreleased;
+    private long _standbyFirstUntil = long.MinValue;
 
     /// <summary>
     /// A term of this replica ended on a Redis failure, so its lease may still be in Redis
@@ -44,6 +47,14 @@ public sealed class LeaseCandidate(
                 {
                     var freed = await yieldLease.RunAsync(redis.GetDatabase(), ended);
                     Interlocked.CompareExchange(ref _unreleased, null, ended);
+                    // The ended term's copy of the fleet is gone, so this replica would lead
+                    // only after loading the whole hash; a standby leads from its warm copy.
+                    if (await membership.OtherLeaderCandidateAsync() is { } standby)
+                    {
+                        Interlocked.Exchange(ref _standbyFirstUntil, time.GetTimestamp() + (long)(options.Value.StandbyHeadStart.TotalSeconds * time.TimestampFrequency));
+                        LeadershipLog.StandbyFirst(log, standby.Replica, (long)options.Value.StandbyHeadStart.TotalMilliseconds);
+                    }
+
                     if (freed)
                     {
                         LeadershipLog.EndedLeaseFreed(log);
@@ -56,6 +67,10 @@ public sealed class LeaseCandidate(
                 {
                     // A rollout is under way: let the new version lead, so leadership moves once.
                     LeadershipLog.DeferringToNewer(log, newer.Replica, newer.Version);
+                }
+                else if (StandbyFirstFor() is { } headStart)
+                {
+                    retry = headStart;
                 }
                 else if (membership.Ready && await TryAcquireAsync() is { } lease)
                 {
@@ -73,18 +88,30 @@ public sealed class LeaseCandidate(
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 log.Report(e, "Leader lease attempt", LeadershipLog.LeaseAttemptFailed);
+                // A lease still to free is tried again soon (every candidate waits on it): a
+                // new primary can refuse writes for a moment until its replica is attached.
+                if (Volatile.Read(ref _unreleased) is not null) retry = UnreleasedRetry;
             }
 
             using var wait = new CancellationTokenSource(retry, time);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
             try
             {
-                await _released.WaitAsync(either.Token);
+                await _tryNow.WaitAsync(either.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
             }
         }
+    }
+
+    /// <summary>How much of a standby's head start is left, if any.</summary>
+    private TimeSpan? StandbyFirstFor()
+    {
+        var until = Interlocked.Read(ref _standbyFirstUntil);
+        if (until == long.MinValue) return null;
+        var left = until - time.GetTimestamp();
+        return left > 0 ? TimeSpan.FromSeconds(left / (double)time.TimestampFrequency) : null;
     }
 
     private async Task<Lease?> TryAcquireAsync()
@@ -115,12 +142,17 @@ public sealed class LeaseCandidate(
     private async Task SubscribeAsync()
     {
         if (Interlocked.Exchange(ref _subscribed, 1) == 1) return;
-        await redis.SubscribeAsync(keys.LeaseEvents, (_, _) =>
+        await redis.SubscribeAsync(keys.LeaseEvents, (_, _) => Wake(), log);
+        // Redis is back (a restart, a failover): a lease to free, or one freed meanwhile (its
+        // announcement lost with the connection), is acted on now, not at the next retry.
+        redis.ConnectionRestored += (_, _) => Wake();
+    }
+
+    private void Wake()
+    {
+        if (_tryNow.CurrentCount == 0)
         {
-            if (_released.CurrentCount == 0)
-            {
-                try { _released.Release(); } catch (SemaphoreFullException) { }
-            }
-        }, log);
+            try { _tryNow.Release(); } catch (SemaphoreFullException) { }
+        }
     }
 }

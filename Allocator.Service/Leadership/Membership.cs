@@ -71,6 +71,10 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
         return members;
     }
 
+    /// <summary>Another live, ready replica that can lead, if any.</summary>
+    public async Task<Member?> OtherLeaderCandidateAsync() =>
+        (await ReadAsync()).FirstOrDefault(m => m.Replica != replica.Id && m.Lead && m.Ready);
+
     /// <summary>
     /// A live, ready replica of a newer version that can lead, if any. A leader yields only to
     /// one that has settled (<see cref="AllocatorOptions.SuccessorSettle"/>); a candidate steps

@@ -10,8 +10,9 @@ namespace Allocator.Service.Processing;
 /// A warm copy of the occupancy hash on every replica that is not leading, kept current by
 /// replaying the change log the commit script writes (<c>{alloc}:changes</c>, one entry per
 /// commit naming the servers it wrote). A new leader takes this copy, replays the last few
-/// commits and serves: no full load of the hash on a fail-over or hand-over. A gap in the log
-/// (trimmed past our position) or a term that ended falls back to a full load.
+/// commits and serves: no full load of the hash on a fail-over, a hand-over or a Redis failover.
+/// A gap in the log (trimmed past our position, or gone back with a failover to a lagging
+/// Redis replica) or a term that ended falls back to a full load.
 /// </summary>
 public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, ILogger<FleetFollower> log)
 {
@@ -89,8 +90,11 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     }
 
     /// <summary>
-    /// Loads or catches up. Any failure drops the copy, so that a half-applied catch-up is
-    /// never handed to a leader: the next attempt starts from a full load.
+    /// Loads or catches up. A catch-up applies nothing until both of its reads have answered,
+    /// so a Redis failure (a failover, an outage) leaves the copy where it was and the next
+    /// attempt goes on from there: a failover does not make every replica load the whole hash
+    /// at the moment Redis is back. Any other failure drops the copy, so that a half-applied
+    /// catch-up is never handed to a leader.
     /// </summary>
     private async Task RefreshAsync()
     {
@@ -99,7 +103,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
             if (_fleet is null) await LoadAsync();
             else await CatchUpAsync();
         }
-        catch
+        catch (Exception e) when (e is not (RedisException or RedisTimeoutException))
         {
             _fleet = null;
             throw;

@@ -87,6 +87,8 @@ public sealed class LeaderService(
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             log.Report(e, "Releasing the leader lease", ProcessingLog.ReleaseFailed);
+            // A term that stepped down while Redis was away: free its lease once Redis is back.
+            candidate.ReleaseWhenReachable(lease.LockId);
         }
     }
 }

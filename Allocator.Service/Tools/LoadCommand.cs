@@ -57,19 +57,29 @@ public static class LoadCommand
             }));
         }
 
-        await using var redis = redisConfig.Length > 0 ? await ConnectionMultiplexer.ConnectAsync(redisConfig) : null;
+        // Redis is read before the run and after it, on connections of their own: one held
+        // through a Sentinel failover stalled this process for a second or more, which showed
+        // up as a longer gap than the replicas had.
+        async Task<ConnectionMultiplexer?> ConnectRedisAsync() => redisConfig.Length > 0 ? await ConnectionMultiplexer.ConnectAsync(redisConfig) : null;
         var keys = new KeyLayout(prefix);
-        var before = redis is null ? 0 : await OccupancyAsync(redis, keys, fleet, counter);
+        long before, commitsBefore;
+        await using (var atStart = await ConnectRedisAsync())
+        {
+            before = atStart is null ? 0 : await OccupancyAsync(atStart, keys, fleet, counter);
+            commitsBefore = atStart is null ? 0 : (long)await atStart.GetDatabase().StringGetAsync(keys.ChangeSeq);
+        }
 
         var leaderPid = int.Parse(o.Get("leader-pid", "0"));
         var cpuBefore = BenchRow.CpuSeconds(leaderPid);
-        var commitsBefore = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq);
 
         var calls = new ConcurrentBag<Call>();
+        var refusals = new Refusals();
         // The cue a harness waits for before it injects a failure (scripts/chaos.sh).
         if (o.Get("bench-design", "").Length == 0) Console.Error.WriteLine("load: measuring");
+        // UTC, as the replicas log (the first DateTime.Now of a process reads the time zone,
+        // which can take long enough to shift every time printed from it).
+        var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        var startedAt = DateTime.Now;
         var sent = 0;
         async Task One(int i)
         {
@@ -84,9 +94,17 @@ public static class LoadCommand
                     calls.Add(new Call(started, clock.ElapsedTicks, StatusCode.OK, answer.GameServerName, answer.Counters.TryGetValue(counter, out var c) ? c.Count ?? 0 : 0, false));
                     return;
                 }
-                catch (RpcException e) when (IsTransport(e) && DateTime.UtcNow < until - TimeSpan.FromMilliseconds(100) && attempt < 10)
+                catch (RpcException e) when (refusals.Seen(e, clock.ElapsedTicks) && IsTransport(e) && DateTime.UtcNow < until - TimeSpan.FromMilliseconds(100) && attempt < 10)
                 {
                     // The replica went away under us: same id, another replica.
+                }
+                catch (RpcException e) when (QueueUnreachable(e) && DateTime.UtcNow < until - TimeSpan.FromMilliseconds(200))
+                {
+                    // Redis is failing over: same id again after an exponential backoff with
+                    // jitter, as a careful client does, so the call ends once the service answers
+                    // again (calls sent meanwhile find it at once, so the gap is not the backoff).
+                    var backoff = Math.Min(100 << Math.Min(attempt, 5), 2000);
+                    await Task.Delay(TimeSpan.FromMilliseconds(backoff * (0.8 + 0.4 * Random.Shared.NextDouble())));
                 }
                 catch (RpcException e)
                 {
@@ -134,6 +152,7 @@ public static class LoadCommand
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
         var leaderCpu = leaderPid > 0 ? $"{100 * (BenchRow.CpuSeconds(leaderPid) - cpuBefore) / elapsed.TotalSeconds:F0}% of a core" : "n/a";
+        await using var redis = await ConnectRedisAsync();
         var commits = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq) - commitsBefore;
 
         // Calls that heard nothing before their deadline: once the load is over, ask again with
@@ -179,9 +198,14 @@ public static class LoadCommand
         }
 
         var latencies = all.Where(c => !c.Lost).Select(c => Ms(c.Ended - c.Started)).Order().ToArray();
-        var gap = LongestGapMs(ok.Select(c => c.Ended).Order().ToList(), elapsed, out var gapEnded);
+        // Gaps between answers callers had in the run: a call whose fate was learnt only by
+        // asking again afterwards did not end when it failed.
+        var answeredInRun = calls.Where(c => c.Code == StatusCode.OK).Select(c => c.Ended).Order().ToList();
+        var gap = LongestGapMs(answeredInRun, elapsed, out var gapEnded);
         // When it ended (local clock), to find it in the replicas' logs.
         if (gapEnded > 0 && o.Get("bench-design", "").Length == 0) Console.Error.WriteLine($"{scenario}: longest gap {gap:F0} ms, ended at {startedAt.AddMilliseconds(Ms(gapEnded)):HH:mm:ss.fff}");
+        if (o.Get("bench-design", "").Length == 0) refusals.Print(Console.Error, startedAt);
+        if (o.Get("events", "") is { Length: > 0 } events) await refusals.WriteEventsAsync(events, startedAt, answeredInRun);
         var lost = all.Count(c => c.Lost) + (sent - all.Count);
         var design = o.Get("bench-design", "");
         if (design.Length > 0 && redis is not null)
@@ -225,8 +249,7 @@ public static class LoadCommand
             {
                 return (StatusCode.OK, await client.AllocateAsync(request, new Metadata { { "x-request-id", id } }, DateTime.UtcNow.AddSeconds(10)));
             }
-            catch (RpcException e) when (e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal)
-                || e.Status.Detail.StartsWith("request queue unreachable", StringComparison.Ordinal))
+            catch (RpcException e) when (e.Status.Detail.StartsWith("overloaded", StringComparison.Ordinal) || QueueUnreachable(e))
             {
                 // Busy, or Redis not taking writes yet (a failover still settling): its fate is
                 // still unknown, so back off and ask again.
@@ -248,6 +271,10 @@ public static class LoadCommand
 
         return null;
     }
+
+    /// <summary>Redis did not take the request (a failover or an outage): it may be asked again with its id.</summary>
+    private static bool QueueUnreachable(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable && e.Status.Detail.StartsWith("request queue unreachable", StringComparison.Ordinal);
 
     /// <summary>Failures of the connection, not answers of the allocator (whose messages say what happened).</summary>
     private static bool IsTransport(RpcException e) =>

@@ -67,4 +67,36 @@ public class RedisFailoverTests
         await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Freed the lease of this replica's term")), "the replica says it freed the lease", () => leader.Log);
         Assert.NotEqual(firstLock, (string?)await db.StringGetAsync(keys.Leader));
     }
+
+    [Fact]
+    public async Task After_a_term_ended_by_a_Redis_failure_a_ready_standby_leads_from_its_warm_copy()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
+        var keys = new KeyLayout(prefix);
+        var db = redis.Connection.GetDatabase();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var acl = admin.GetServer(redis.ConnectionString);
+        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "on", ">secret", "~*", "&*", "+@all");
+        // Long leases and a long head start: only the freed lease can start a term, and only the
+        // standby may take it within the test's time, however busy the machine.
+        await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
+            "--Allocator:RedisUser=allocator", "--Allocator:RedisPassword=secret", "--Allocator:LeaseTtl=00:10:00", "--Allocator:StandbyHeadStart=00:10:00",
+            "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
+        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 1, "the first term begins", () => leader.Log);
+        await using var standby = await ReplicaProcess.StartAsync("standby", redis.ConnectionString, prefix, "--Allocator:LeaseTtl=00:10:00");
+        await Until.TrueAsync(async () => ((string?)await db.HashGetAsync(keys.Members, "standby"))?.Contains("\"ready\":true") == true,
+            "the standby is ready", () => standby.Log);
+
+        // The leader's scripts fail (as on a primary that went away): its term ends on a Redis
+        // failure, and its copy of the fleet with it.
+        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "-eval", "-evalsha");
+        await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => leader.Log);
+        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "+eval", "+evalsha");
+
+        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 2, "a new term begins", () => leader.Log + standby.Log, seconds: 120);
+        await Until.TrueAsync(() => Task.FromResult(standby.Log.Contains("Leading: replica standby epoch 2")), "the standby says it leads", () => standby.Log);
+        Assert.Contains("from warm copy", standby.Log);
+        Assert.Contains("Replica standby may lead first", leader.Log);
+    }
 }

@@ -129,4 +129,46 @@ public class FleetFollowerTests
         await AssertMirrorsHashAsync(s, fleet);
         Assert.Equal(0, fleet.Find("default/a")!.Counters["rooms"].Count);
     }
+
+    [Fact]
+    public async Task A_Redis_failure_while_following_keeps_the_copy_so_nothing_is_loaded_again()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        var keys = new KeyLayout(RedisServer.UniquePrefix(nameof(A_Redis_failure_while_following_keeps_the_copy_so_nothing_is_loaded_again)));
+        var db = redis.Connection.GetDatabase();
+        var lease = await TestTerm.BeginAsync(redis.Connection, keys);
+        using var followerConnection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",syncTimeout=300,asyncTimeout=300");
+        var follower = new FleetFollower(followerConnection, keys, NullLogger<FleetFollower>.Instance);
+        var s = new Setup(db, keys, lease, TestTerm.Committer(keys), follower);
+        await CommitAsync(s, [Server("a", 0), Server("b", 0)]);
+        await follower.FollowAsync(); // the one full load
+
+        // Redis stops answering (a frozen or failing-over primary) while the follower reads.
+        await redis.PauseAsync(true);
+        try
+        {
+            await Assert.ThrowsAsync<RedisTimeoutException>(follower.FollowAsync);
+        }
+        finally
+        {
+            await redis.PauseAsync(false);
+        }
+
+        await CommitAsync(s, [Server("a", 5)]);
+        await follower.FollowAsync();
+        var (fleet, warm, _) = await follower.TakeAsync();
+
+        Assert.True(warm);
+        Assert.Equal(1, await HashLoadsAsync(redis)); // went on from its position: no second HGETALL
+        await AssertMirrorsHashAsync(s, fleet);
+        Assert.Equal(5, fleet.Find("default/a")!.Counters["rooms"].Count);
+    }
+
+    private static async Task<long> HashLoadsAsync(RedisServer redis)
+    {
+        using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var stats = await admin.GetServer(redis.ConnectionString).InfoAsync("commandstats");
+        var hgetall = stats.SelectMany(g => g).FirstOrDefault(p => p.Key == "cmdstat_hgetall").Value;
+        return hgetall is null ? 0 : long.Parse(hgetall.Split("calls=")[1].Split(',')[0]);
+    }
 }
