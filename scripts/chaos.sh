@@ -293,6 +293,15 @@ ha_sentinel() {
 
 # The primary whose port a Sentinel names; the node name.
 primary_node() { local port; port=$(current_port); for n in "${!NODE_PORT[@]}"; do [ "${NODE_PORT[$n]}" = "$port" ] && echo "$n"; done; }
+# N replicas of the current primary are online: synced and streaming (the next failover
+# starts from a healthy Redis; one during a resync is the window docs/operations.md describes).
+replicas_in_sync() {
+  for _ in $(seq 2400); do
+    local online; online=$(redis-cli -p "$(current_port)" info replication 2>/dev/null | grep -c "^slave[0-9]*:.*state=online")
+    [ "$online" = "$1" ] && return 0; sleep 0.025
+  done
+  echo "the replicas did not catch up within 60 s" >&2; return 1
+}
 wait_new_primary() {
   for _ in $(seq 2400); do local now; now=$(current_port); [ -n "$now" ] && [ "$now" != "$1" ] && [ "$(redis-cli -p "$now" role 2>/dev/null | head -1)" = "master" ] && return 0; sleep 0.025; done
   echo "no new primary within 60 s" >&2; return 1
@@ -380,7 +389,8 @@ scenario_10() {
     redis-server --port "$old" --bind 127.0.0.1 --dir "$WORK/$n" --appendonly yes --appendfsync everysec --save "" \
       --min-replicas-to-write 1 --min-replicas-max-lag 2 --repl-diskless-sync-delay 0 --daemonize yes --pidfile "$WORK/$n.pid" --logfile "$WORK/$n.log" \
       --replicaof 127.0.0.1 "$(current_port)" >/dev/null
-    echo "failover $round: $(primary_node) leads Redis now" >&2
+    replicas_in_sync 2 || break
+    echo "failover $round: $(primary_node) leads Redis now, both replicas in sync" >&2
     if [ "$round" = 3 ]; then
       for old in $(printf '%s\n' "${!PID[@]}" | sort); do
         start_replica "${old%%-*}-v2" "2.0.0" --Allocator:MinReplicas=1; write_targets
