@@ -11,6 +11,7 @@ public static class QueueServices
         services.TryAddSingleton(new AnswerHolding(false));
         services.TryAddSingleton<ReplyRouter>();
         services.TryAddSingleton<WakeSignal>();
+        services.TryAddSingleton<EnqueueBatcher>();
         services.TryAddSingleton<RequestSubmitter>();
         services.AddHostedService<ReplySubscription>();
         return services;

@@ -17,7 +17,7 @@ namespace Allocator.Service.Queue;
 public sealed class RequestSubmitter(
     IConnectionMultiplexer redis,
     KeyLayout keys,
-    EnqueueScript enqueue,
+    EnqueueBatcher enqueue,
     SettleScript settle,
     ReplyRouter replies,
     ReplicaIdentity replica,
@@ -62,7 +62,7 @@ public sealed class RequestSubmitter(
             // Stop waiting early enough to settle the call (one bounded script) and answer
             // before the caller's own deadline: it hears our answer, not its client's timeout.
             var settleBy = deadline - options.Value.AnswerMargin - options.Value.SettleTimeout;
-            var stored = await EnqueueAsync(db, call).WaitAsync(Remaining(settleBy), time);
+            var stored = await EnqueueAsync(call).WaitAsync(Remaining(settleBy), time);
             return stored ?? await answer.WaitAsync(Remaining(settleBy), time, cancellationToken);
         }
         catch (TimeoutException)
@@ -84,16 +84,16 @@ public sealed class RequestSubmitter(
     }
 
     /// <summary>Queues the request and wakes the leader; returns the stored answer if the id already has a final one.</summary>
-    private async Task<Outcome?> EnqueueAsync(IDatabase db, QueuedCall call)
+    private async Task<Outcome?> EnqueueAsync(QueuedCall call)
     {
-        var stored = await enqueue.RunAsync(db, call.Kind == RequestKind.Inventory, call.Id,
+        var stored = await enqueue.EnqueueAsync(call.Kind == RequestKind.Inventory, call.Id,
         [
             new(EntryFields.Id, call.Id),
             new(EntryFields.Replica, replica.Id),
             new(EntryFields.Deadline, call.Deadline.ToUnixTimeMilliseconds()),
             new(EntryFields.TraceParent, call.TraceParent),
             new(EntryFields.Request, call.Payload),
-        ], replicatedMark: Replicated);
+        ]);
         return stored is null ? null : Outcomes.FromJson(stored);
     }
 
@@ -170,14 +170,13 @@ public sealed class RequestSubmitter(
     private async Task RequeueWaitingAsync()
     {
         var waiting = _waiting.Values.ToList();
-        var db = redis.GetDatabase();
         // Right after a failover the new primary may refuse writes for a moment (no replica in
         // sync yet): try again until the calls are queued or have ended.
         for (var attempt = 0; waiting.Count > 0; attempt++)
         {
             try
             {
-                var outcomes = await Task.WhenAll(waiting.Select(call => EnqueueAsync(db, call)));
+                var outcomes = await Task.WhenAll(waiting.Select(EnqueueAsync));
                 for (var i = 0; i < waiting.Count; i++)
                 {
                     if (outcomes[i] is { } outcome) replies.Deliver(waiting[i].Id, outcome);

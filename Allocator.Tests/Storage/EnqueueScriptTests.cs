@@ -28,4 +28,39 @@ public class EnqueueScriptTests
         Assert.Equal("{\"code\":0}", await script.RunAsync(db, inventory: false, "r1", fields));
         Assert.Single(await db.StreamRangeAsync(keys.Requests));
     }
+
+    [Fact]
+    public async Task One_call_queues_many_requests_in_order_and_answers_those_already_decided()
+    {
+        var redis = await RedisServer.GetAsync();
+        var keys = new KeyLayout(RedisServer.UniquePrefix(nameof(EnqueueScriptTests)));
+        var db = redis.Connection.GetDatabase();
+        var script = new EnqueueScript(keys);
+        await db.StringSetAsync(keys.Result("b"), "{\"code\":0}");
+        EnqueueScript.Entry Entry(string id) => new(id, [new("id", id), new("deadline", 7)]);
+
+        var answers = await script.RunAsync(db, inventory: false, [Entry("a"), Entry("b"), Entry("c")]);
+
+        Assert.Equal([null, "{\"code\":0}", null], answers);
+        var queued = await db.StreamRangeAsync(keys.Requests);
+        Assert.Equal(["a", "c"], queued.Select(e => (string)e["id"]!));
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_share_script_calls()
+    {
+        await using var redis = await RedisServer.StartOwnAsync();
+        var keys = new KeyLayout(RedisServer.UniquePrefix(nameof(EnqueueScriptTests)));
+        var batcher = new Allocator.Service.Queue.EnqueueBatcher(redis.Connection, new EnqueueScript(keys),
+            Microsoft.Extensions.Options.Options.Create(new RedisOptions()));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => batcher.EnqueueAsync(false, $"r{i}", [new("id", $"r{i}")])));
+
+        Assert.All(answers, Assert.Null);
+        Assert.Equal(200, await redis.Connection.GetDatabase().StreamLengthAsync(keys.Requests));
+        using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var stats = (await admin.GetServer(redis.ConnectionString).InfoAsync("commandstats")).SelectMany(g => g);
+        var scriptCalls = stats.Where(p => p.Key is "cmdstat_evalsha" or "cmdstat_eval").Sum(p => long.Parse(p.Value.Split("calls=")[1].Split(',')[0]));
+        Assert.InRange(scriptCalls, 2, 100); // at most 128 a call: at least 2; shared: far fewer than 200
+    }
 }
