@@ -31,13 +31,13 @@ public sealed class KubernetesInventory : IAsyncDisposable
 
     /// <param name="positions">Scope -> resourceVersion the hash reflects; a scope without one is listed first.</param>
     public static KubernetesInventory Start(IKubernetes client, string fleetId, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
-        TimeSpan watchTimeout, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
+        WatchLimits watchLimits, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
     {
         var inventory = new KubernetesInventory(wake, fleetId);
         foreach (var ns in scopes)
         {
             var scope = ns ?? AllNamespaces;
-            var watch = new GameServerWatch(client, ns, watchTimeout, time, log);
+            var watch = new GameServerWatch(client, ns, watchLimits, time, log);
             var resumeFrom = positions.GetValueOrDefault(scope);
             var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (resumeFrom is not null) listed.SetResult();
