@@ -47,7 +47,7 @@ public sealed class KubernetesSource(
         var scopes = settings.Scopes();
 
         var inventory = KubernetesInventory.Start(_clients.Value.Watches, fleetId, scopes, positions, new WatchLimits(settings.WatchTimeout, settings.WatchIdleTimeout), wake, metrics, time, _log);
-        var patcher = new GameServerPatcher(_clients.Value.Writes, fleetId, lease, inventory.Observed, metrics, time, _log);
+        var patcher = new GameServerPatcher(_clients.Value.Writes, fleetId, lease, inventory.Observed, settings.RequestTimeout, metrics, time, _log);
         var writeBack = new WriteBack(patcher, db, keys, writeBackScript, lease, ledger, inventory,
             new WriteBackSettings(settings.WriteBackBatch, settings.WriteBackConcurrency, processing.Value.PollInterval, queue.Value.ResultTtl), metrics, time, _log);
         KubernetesLog.Resuming(_log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
