@@ -18,7 +18,7 @@ namespace Allocator.Service.Agones;
 /// and a throttled one waits as long as the API server's <c>Retry-After</c> asks.
 /// </summary>
 public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease lease, ObservedGameServers observedServers, TimeSpan callTimeout,
-    AllocatorMetrics metrics, TimeProvider time, ILogger log)
+    GameServerEvents events, AllocatorMetrics metrics, TimeProvider time, ILogger log)
 {
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMilliseconds(250);
     // A Retry-After beyond this is not believed: the term's callers are waiting.
@@ -84,6 +84,7 @@ public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease 
                 var accepted = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
                     AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: writing.Token);
                 observedServers.Observe(AgonesGameServer.Read((JsonElement)accepted).Server);
+                events.Allocated((JsonElement)accepted, todo.Count, todo.SelectMany(i => i.Change.ActionErrors ?? []));
                 return Outcome("applied", PatchKind.Landed, null, applied);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)

@@ -47,14 +47,15 @@ public sealed class KubernetesSource(
         var scopes = settings.Scopes();
 
         var inventory = KubernetesInventory.Start(_clients.Value.Watches, fleetId, scopes, positions, new WatchLimits(settings.WatchTimeout, settings.WatchIdleTimeout), wake, metrics, time, _log);
-        var patcher = new GameServerPatcher(_clients.Value.Writes, fleetId, lease, inventory.Observed, settings.RequestTimeout, metrics, time, _log);
+        var events = new GameServerEvents(_clients.Value.Writes, settings.RequestTimeout, time, _log);
+        var patcher = new GameServerPatcher(_clients.Value.Writes, fleetId, lease, inventory.Observed, settings.RequestTimeout, events, metrics, time, _log);
         var writeBack = new WriteBack(patcher, db, keys, writeBackScript, lease, ledger, inventory,
             new WriteBackSettings(settings.WriteBackBatch, settings.WriteBackConcurrency, processing.Value.PollInterval, queue.Value.ResultTtl), metrics, time, _log);
         KubernetesLog.Resuming(_log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
             pending.Count, pending.Sum(e => e.Changes.Sum(c => c.Holds.Count)), started.ElapsedMilliseconds);
         _podCost ??= LeaderPodCost.FromEnvironment(_clients.Value.Writes, settings.LeaderPodDeletionCost, _log);
         var term = new KubernetesTerm(ledger, inventory);
-        term.Start(writeBack, _podCost);
+        term.Start(writeBack, _podCost, events);
         return term;
     }
 
