@@ -25,11 +25,13 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, WatchLimits 
     public async IAsyncEnumerable<GameServerChange> RunAsync(string? resumeFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var resourceVersion = resumeFrom;
+        var expired = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (string.IsNullOrEmpty(resourceVersion))
             {
-                var snapshot = await ListAsync(cancellationToken);
+                var snapshot = await ListAsync(expired, cancellationToken);
+                expired = false;
                 Relists++;
                 KubernetesLog.Relisted(log, ns ?? "*", snapshot.Servers.Count, snapshot.ResourceVersion);
                 yield return snapshot;
@@ -65,6 +67,7 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, WatchLimits 
             {
                 KubernetesLog.Expired(log, ns ?? "*", resourceVersion ?? "");
                 resourceVersion = null;
+                expired = true;
             }
             else if (error is TimeoutException && !cancellationToken.IsCancellationRequested)
             {
@@ -96,13 +99,13 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, WatchLimits 
         }
     }
 
-    private async Task<GameServerSnapshot> ListAsync(CancellationToken cancellationToken)
+    private async Task<GameServerSnapshot> ListAsync(bool expired, CancellationToken cancellationToken)
     {
         var body = (JsonElement)(ns is null
             ? await client.CustomObjects.ListClusterCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, AgonesGameServer.Plural, cancellationToken: cancellationToken)
             : await client.CustomObjects.ListNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, cancellationToken: cancellationToken));
         var servers = body.GetProperty("items").EnumerateArray().Select(item => AgonesGameServer.Read(item).Server).ToList();
-        return new GameServerSnapshot(servers, body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "");
+        return new GameServerSnapshot(servers, body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "", expired);
     }
 
     private IAsyncEnumerable<(WatchEventType Type, object Object)> Watch(string? resourceVersion, Action<Exception> onError, CancellationToken cancellationToken)

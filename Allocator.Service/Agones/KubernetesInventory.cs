@@ -103,7 +103,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
             {
                 await foreach (var change in watch.RunAsync(resumeFrom, _stop.Token))
                 {
-                    if (change is GameServerSnapshot) metrics.Relisted();
+                    if (change is GameServerSnapshot snapshot) metrics.Relisted(snapshot.Expired ? "expired" : "initial");
                     if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
                     Observed.Observe(change);
                     _events.Writer.TryWrite(new WatchedChange(scope, change));
