@@ -21,4 +21,4 @@ while [ $# -gt 0 ]; do
 done
 command -v redis-server >/dev/null || { echo "redis-server is required" >&2; exit 2; }
 ALLOCATOR_BENCH=1 dotnet test Allocator.Tests -c Release --filter "FullyQualifiedName~KubernetesBench" \
-  --logger "console;verbosity=detailed" 2>&1 | sed -n 's/^ *\(|.*|\)$/\1/p; s/^ *\([0-9]* servers x .*\)$/\1/p; /Failed /p; /Error Message/,+3p'
+  --logger "console;verbosity=detailed" 2>&1 | sed -n 's/^ *\(|.*|\)$/\1/p; s/^ *\([0-9]* servers x .*\)$/\1/p; s/^ *\((with SDK.*\)$/\1/p; /Failed /p; /Error Message/,+3p'
