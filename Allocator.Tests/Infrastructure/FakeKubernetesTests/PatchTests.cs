@@ -12,7 +12,7 @@ public class PatchTests
 {
     private static readonly Dictionary<string, (long, long)> Rooms = new() { ["rooms"] = (0, 10) };
 
-    private static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) =>
+    internal static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) =>
         client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), "agones.dev", "v1", "default", "gameservers", name);
 
     [Fact]

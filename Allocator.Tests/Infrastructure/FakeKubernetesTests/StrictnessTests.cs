@@ -13,8 +13,7 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 /// </summary>
 public class StrictnessTests
 {
-    private static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) =>
-        client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), "agones.dev", "v1", "default", "gameservers", name);
+    private static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) => PatchTests.PatchAsync(client, name, body, type);
 
     [Fact]
     public async Task A_GameServer_takes_no_strategic_merge_patch_and_has_no_status_subresource_a_Pod_has_both()
