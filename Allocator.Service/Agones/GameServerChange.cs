@@ -6,7 +6,8 @@ namespace Allocator.Service.Agones;
 public abstract record GameServerChange(string ResourceVersion);
 
 /// <summary>After a (re)list: every game server in scope; anything else in the hash for that scope is gone.</summary>
-public sealed record GameServerSnapshot(IReadOnlyList<GameServer> Servers, string ResourceVersion) : GameServerChange(ResourceVersion);
+/// <param name="Expired">Listed because the watch could not resume (410 Gone), not because there was nothing to resume from.</param>
+public sealed record GameServerSnapshot(IReadOnlyList<GameServer> Servers, string ResourceVersion, bool Expired = false) : GameServerChange(ResourceVersion);
 
 public sealed record GameServerUpserted(GameServer Server, string ResourceVersion) : GameServerChange(ResourceVersion);
 

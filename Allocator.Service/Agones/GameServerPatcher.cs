@@ -14,10 +14,15 @@ namespace Allocator.Service.Agones;
 /// Kubernetes as one merge patch, computed on the copy the watch (or our last patch) left, else
 /// on the object as read, with that resourceVersion as precondition. A 409 reads again and
 /// re-applies only our change; the outbox-id annotation skips entries Kubernetes already has.
+/// Each call has its own timeout (a stalled connection costs one timeout, not the client's 100 s),
+/// and a throttled one waits as long as the API server's <c>Retry-After</c> asks.
 /// </summary>
-public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease lease, ObservedGameServers observedServers, AllocatorMetrics metrics, TimeProvider time, ILogger log)
+public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease lease, ObservedGameServers observedServers, TimeSpan callTimeout,
+    GameServerEvents events, AllocatorMetrics metrics, TimeProvider time, ILogger log)
 {
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromMilliseconds(250);
+    // A Retry-After beyond this is not believed: the term's callers are waiting.
+    private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Retries conflicts and transient errors until the change lands, the server is gone or has
@@ -45,8 +50,9 @@ public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease 
                 }
                 else
                 {
+                    using var reading = Call(stopping);
                     observed = AgonesGameServer.Read((JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                        AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, stopping)).Server;
+                        AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, reading.Token)).Server;
                     observedServers.Observe(observed);
                 }
 
@@ -74,9 +80,11 @@ public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease 
                 delta.ApplyTo(updated);
                 var patch = GameServerPatch.Build(updated, delta, OutboxId.Mark(fleetId, todo[^1].Entry), observed.ResourceVersion ?? "", stateChanged: updated.State != observed.State);
                 patching = true;
+                using var writing = Call(stopping);
                 var accepted = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch),
-                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: stopping);
+                    AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, name, cancellationToken: writing.Token);
                 observedServers.Observe(AgonesGameServer.Read((JsonElement)accepted).Server);
+                events.Allocated((JsonElement)accepted, todo.Count, todo.SelectMany(i => i.Change.ActionErrors ?? []));
                 return Outcome("applied", PatchKind.Landed, null, applied);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
@@ -101,9 +109,30 @@ public sealed class GameServerPatcher(IKubernetes client, string fleetId, Lease 
                 cached = false;
                 metrics.WriteBack("error");
                 KubernetesLog.WriteBackFailed(log, key, e.Message);
-                await Task.Delay(RetryAfterError, time, stopping);
+                await Task.Delay(RetryAfter(e), time, stopping);
             }
         }
+    }
+
+    /// <summary>One call's cancellation: the term's, or this call's timeout.</summary>
+    private CancellationTokenSource Call(CancellationToken stopping)
+    {
+        var call = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        call.CancelAfter(callTimeout);
+        return call;
+    }
+
+    /// <summary>What a 429 (or 503) asks in <c>Retry-After</c> (seconds), else a short pause.</summary>
+    private static TimeSpan RetryAfter(Exception e)
+    {
+        if (e is HttpOperationException { Response: { } response } && (int)response.StatusCode is 429 or 503
+            && response.Headers is { } headers && headers.TryGetValue("Retry-After", out var values)
+            && int.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(Math.Min(seconds, LongestRetryAfter.TotalSeconds));
+        }
+
+        return RetryAfterError;
     }
 
     private PatchResult Outcome(string metric, PatchKind kind, GameServer? observed, string? applied, string reason = "")

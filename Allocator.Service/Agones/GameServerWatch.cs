@@ -11,9 +11,11 @@ namespace Allocator.Service.Agones;
 /// resourceVersion so that a new leader carries on where the last one stopped, without a
 /// relist. It relists only when there is nothing to resume from or the API server answers
 /// 410 Gone (history compacted). Watch timeouts and dropped streams resume from the last
-/// resourceVersion seen; bookmarks move it forward when nothing changes.
+/// resourceVersion seen; bookmarks move it forward when nothing changes. A watch that brings
+/// nothing, not even a bookmark, for <see cref="WatchLimits.Idle"/> is given up and resumed: a
+/// connection a load balancer or a failed-over API server black-holed ends no other way.
 /// </summary>
-public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan watchTimeout, TimeProvider time, ILogger log)
+public sealed class GameServerWatch(IKubernetes client, string? ns, WatchLimits limits, TimeProvider time, ILogger log)
 {
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(1);
 
@@ -23,11 +25,13 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
     public async IAsyncEnumerable<GameServerChange> RunAsync(string? resumeFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var resourceVersion = resumeFrom;
+        var expired = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (string.IsNullOrEmpty(resourceVersion))
             {
-                var snapshot = await ListAsync(cancellationToken);
+                var snapshot = await ListAsync(expired, cancellationToken);
+                expired = false;
                 Relists++;
                 KubernetesLog.Relisted(log, ns ?? "*", snapshot.Servers.Count, snapshot.ResourceVersion);
                 yield return snapshot;
@@ -35,7 +39,10 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
             }
 
             Exception? error = null;
-            await using (var events = Watch(resourceVersion, e => error ??= e, cancellationToken).GetAsyncEnumerator(cancellationToken))
+            // Restarted by every event: fires only when the watch has been silent for the whole bound.
+            using var idle = new CancellationTokenSource(limits.Idle, time);
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+            await using (var events = Watch(resourceVersion, e => error ??= e, watching.Token).GetAsyncEnumerator(watching.Token))
             {
                 while (true)
                 {
@@ -43,12 +50,13 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
                     {
                         if (!await events.MoveNextAsync()) break;
                     }
-                    catch (Exception e) when (e is not OperationCanceledException)
+                    catch (Exception e) when (e is not OperationCanceledException || (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
                     {
-                        error ??= e;
+                        error ??= idle.IsCancellationRequested ? new TimeoutException($"no event or bookmark for {limits.Idle.TotalSeconds:F0} s") : e;
                         break;
                     }
 
+                    idle.CancelAfter(limits.Idle);
                     if (Read(events.Current.Type, (JsonElement)events.Current.Object) is not { } change) continue;
                     resourceVersion = change.ResourceVersion.Length > 0 ? change.ResourceVersion : resourceVersion;
                     yield return change;
@@ -59,6 +67,12 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
             {
                 KubernetesLog.Expired(log, ns ?? "*", resourceVersion ?? "");
                 resourceVersion = null;
+                expired = true;
+            }
+            else if (error is TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                // Silence is not the server's refusal: resume at once.
+                KubernetesLog.WatchSilent(log, ns ?? "*", limits.Idle.TotalSeconds);
             }
             else if (error is not null && !cancellationToken.IsCancellationRequested)
             {
@@ -85,18 +99,18 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
         }
     }
 
-    private async Task<GameServerSnapshot> ListAsync(CancellationToken cancellationToken)
+    private async Task<GameServerSnapshot> ListAsync(bool expired, CancellationToken cancellationToken)
     {
         var body = (JsonElement)(ns is null
             ? await client.CustomObjects.ListClusterCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, AgonesGameServer.Plural, cancellationToken: cancellationToken)
             : await client.CustomObjects.ListNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural, cancellationToken: cancellationToken));
         var servers = body.GetProperty("items").EnumerateArray().Select(item => AgonesGameServer.Read(item).Server).ToList();
-        return new GameServerSnapshot(servers, body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "");
+        return new GameServerSnapshot(servers, body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "", expired);
     }
 
     private IAsyncEnumerable<(WatchEventType Type, object Object)> Watch(string? resourceVersion, Action<Exception> onError, CancellationToken cancellationToken)
     {
-        var timeout = (int)watchTimeout.TotalSeconds;
+        var timeout = (int)limits.Timeout.TotalSeconds;
         return ns is null
             ? client.CustomObjects.WatchListClusterCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, AgonesGameServer.Plural,
                 allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeout, onError: onError, cancellationToken: cancellationToken)
@@ -111,3 +125,7 @@ public sealed class GameServerWatch(IKubernetes client, string? ns, TimeSpan wat
         _ => false,
     };
 }
+
+/// <param name="Timeout">Server-side timeout of one watch request (it then resumes).</param>
+/// <param name="Idle">How long a watch may bring nothing, not even a bookmark, before it is given up and resumed.</param>
+public sealed record WatchLimits(TimeSpan Timeout, TimeSpan Idle);

@@ -31,13 +31,13 @@ public sealed class KubernetesInventory : IAsyncDisposable
 
     /// <param name="positions">Scope -> resourceVersion the hash reflects; a scope without one is listed first.</param>
     public static KubernetesInventory Start(IKubernetes client, string fleetId, IReadOnlyList<string?> scopes, IReadOnlyDictionary<string, string> positions,
-        TimeSpan watchTimeout, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
+        WatchLimits watchLimits, WakeSignal wake, AllocatorMetrics metrics, TimeProvider time, ILogger log)
     {
         var inventory = new KubernetesInventory(wake, fleetId);
         foreach (var ns in scopes)
         {
             var scope = ns ?? AllNamespaces;
-            var watch = new GameServerWatch(client, ns, watchTimeout, time, log);
+            var watch = new GameServerWatch(client, ns, watchLimits, time, log);
             var resumeFrom = positions.GetValueOrDefault(scope);
             var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (resumeFrom is not null) listed.SetResult();
@@ -103,7 +103,7 @@ public sealed class KubernetesInventory : IAsyncDisposable
             {
                 await foreach (var change in watch.RunAsync(resumeFrom, _stop.Token))
                 {
-                    if (change is GameServerSnapshot) metrics.Relisted();
+                    if (change is GameServerSnapshot snapshot) metrics.Relisted(snapshot.Expired ? "expired" : "initial");
                     if (change.ResourceVersion.Length > 0) resumeFrom = change.ResourceVersion;
                     Observed.Observe(change);
                     _events.Writer.TryWrite(new WatchedChange(scope, change));

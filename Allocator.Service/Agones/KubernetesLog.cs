@@ -37,4 +37,11 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(5010, LogLevel.Warning, "Could not set the pod-deletion-cost of {Pod}: {Reason}")]
     public static partial void PodCostFailed(ILogger logger, string pod, string reason);
+
+    // 5101 onwards: the real-cluster liveness and parity work (5013-5100 left for others).
+    [LoggerMessage(5101, LogLevel.Warning, "Game server watch in {Namespace} brought nothing, not even a bookmark, for {Seconds:F0} s; resuming on a new connection")]
+    public static partial void WatchSilent(ILogger logger, string @namespace, double seconds);
+
+    [LoggerMessage(5102, LogLevel.Warning, "Could not record a Kubernetes Event on {Key} (events create; further failures this term are not logged): {Reason}")]
+    public static partial void EventFailed(ILogger logger, string key, string reason);
 }

@@ -17,10 +17,18 @@ public sealed class KubernetesOptions
     public bool WriteBehind { get; set; } = true;
     /// <summary>GameServer patches in flight at once.</summary>
     public int WriteBackConcurrency { get; set; } = 16;
+    /// <summary>Longest one write-back request (a GameServer read or patch) may take before it is given up and retried.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Outbox entries (batches) written back per pass; their changes are coalesced per game server.</summary>
     public int WriteBackBatch { get; set; } = 256;
     /// <summary>Server-side timeout of one watch request; the watch then resumes from where it was.</summary>
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// A watch that brings nothing, not even a bookmark (the API server sends one about every
+    /// minute), for this long is given up and resumed on a new connection: a black-holed
+    /// connection otherwise hangs until the server-side timeout, which never arrives either.
+    /// </summary>
+    public TimeSpan WatchIdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
     /// <summary><c>controller.kubernetes.io/pod-deletion-cost</c> the leader puts on its own pod (POD_NAME, POD_NAMESPACE) so a scale-down removes it last.</summary>
     public int LeaderPodDeletionCost { get; set; } = 10_000;
 
@@ -52,5 +60,7 @@ public sealed class KubernetesOptionsValidator : SettingsValidator<KubernetesOpt
         if (o.WriteBackConcurrency is < 1 or > 256) yield return "Allocator:Kubernetes:WriteBackConcurrency: must be 1..256.";
         if (o.WriteBackBatch is < 1 or > 10_000) yield return "Allocator:Kubernetes:WriteBackBatch: must be 1..10000.";
         if (o.WatchTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:Kubernetes:WatchTimeout: must be at least 1 s.";
+        if (o.RequestTimeout < TimeSpan.FromMilliseconds(100)) yield return "Allocator:Kubernetes:RequestTimeout: must be at least 100 ms.";
+        if (o.WatchIdleTimeout < TimeSpan.FromSeconds(1)) yield return "Allocator:Kubernetes:WatchIdleTimeout: must be at least 1 s.";
     }
 }

@@ -26,7 +26,7 @@ public sealed class KubernetesSource(
     TimeProvider time,
     ILoggerFactory logs) : IInventorySource
 {
-    private readonly Lazy<IKubernetes> _client = new(() => new Kubernetes(Configuration(options.Value)));
+    private readonly Lazy<KubernetesClients> _clients = new(() => KubernetesClients.Create(options.Value));
     private readonly ILogger _log = logs.CreateLogger("Allocator.Service.Agones.Kubernetes");
     private LeaderPodCost? _podCost;
 
@@ -46,15 +46,16 @@ public sealed class KubernetesSource(
         if (pending.Count > 0) ledger.Confirm(pending[^1].Id);
         var scopes = settings.Scopes();
 
-        var inventory = KubernetesInventory.Start(_client.Value, fleetId, scopes, positions, settings.WatchTimeout, wake, metrics, time, _log);
-        var patcher = new GameServerPatcher(_client.Value, fleetId, lease, inventory.Observed, metrics, time, _log);
+        var inventory = KubernetesInventory.Start(_clients.Value.Watches, fleetId, scopes, positions, new WatchLimits(settings.WatchTimeout, settings.WatchIdleTimeout), wake, metrics, time, _log);
+        var events = new GameServerEvents(_clients.Value.Writes, settings.RequestTimeout, time, _log);
+        var patcher = new GameServerPatcher(_clients.Value.Writes, fleetId, lease, inventory.Observed, settings.RequestTimeout, events, metrics, time, _log);
         var writeBack = new WriteBack(patcher, db, keys, writeBackScript, lease, ledger, inventory,
             new WriteBackSettings(settings.WriteBackBatch, settings.WriteBackConcurrency, processing.Value.PollInterval, queue.Value.ResultTtl), metrics, time, _log);
         KubernetesLog.Resuming(_log, scopes.Count, scopes.Count(s => positions.ContainsKey(s ?? KubernetesInventory.AllNamespaces)),
             pending.Count, pending.Sum(e => e.Changes.Sum(c => c.Holds.Count)), started.ElapsedMilliseconds);
-        _podCost ??= LeaderPodCost.FromEnvironment(_client.Value, settings.LeaderPodDeletionCost, _log);
+        _podCost ??= LeaderPodCost.FromEnvironment(_clients.Value.Writes, settings.LeaderPodDeletionCost, _log);
         var term = new KubernetesTerm(ledger, inventory);
-        term.Start(writeBack, _podCost);
+        term.Start(writeBack, _podCost, events);
         return term;
     }
 
@@ -74,17 +75,22 @@ public sealed class KubernetesSource(
         _ = GameServerPatch.Build(server, change, "0-1", version, stateChanged: true);
         _ = WatchedFleet.Reconciled(new Fleet(), server, "warmup");
         _ = await writeBackScript.RunAsync(db, new WriteBackFinish(notOurs.LockId, 0, TimeSpan.FromSeconds(1)));
-        try
+        // Both connections (watches, writes): bounded, readiness must not wait on an API server that does not answer.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var ns = options.Value.Scopes()[0] ?? "default";
+        await Task.WhenAll(ProbeAsync(_clients.Value.Watches), ProbeAsync(_clients.Value.Writes));
+
+        async Task ProbeAsync(IKubernetes client)
         {
-            // Bounded: readiness must not wait on an API server that does not answer.
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var ns = options.Value.Scopes()[0] ?? "default";
-            await _client.Value.CustomObjects.GetNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural,
-                "allocator-warmup-probe", patience.Token);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
-        {
-            // 404 is the expected answer; an unreachable API server shows in the watch later.
+            try
+            {
+                await client.CustomObjects.GetNamespacedCustomObjectAsync(AgonesGameServer.Group, AgonesGameServer.Version, ns, AgonesGameServer.Plural,
+                    "allocator-warmup-probe", patience.Token);
+            }
+            catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
+            {
+                // 404 is the expected answer; an unreachable API server shows in the watch later.
+            }
         }
     }
 
@@ -115,11 +121,6 @@ public sealed class KubernetesSource(
          "status":{"state":"Ready","address":"10.0.0.1","nodeName":"node","ports":[{"name":"default","port":7000}],
                    "addresses":[{"type":"InternalIP","address":"10.0.0.1"}],"counters":{"rooms":{"count":0,"capacity":10}},"lists":{}}}
         """).RootElement;
-
-    private static KubernetesClientConfiguration Configuration(KubernetesOptions settings) =>
-        settings.Host.Length > 0 ? new KubernetesClientConfiguration { Host = settings.Host }
-        : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
-        : KubernetesClientConfiguration.BuildConfigFromConfigFile();
 }
 
 public static class AgonesServices

@@ -24,14 +24,15 @@ public sealed class KubernetesTerm(WriteBackLedger ledger, KubernetesInventory? 
     private OutboxEntry? _entry;
     private WriteBack? _writeBack;
     private LeaderPodCost? _podCost;
+    private GameServerEvents? _events;
     private Task _writing = Task.CompletedTask;
 
     public WriteBackLedger Ledger => ledger;
 
-    /// <summary>Starts the write-back and marks the leader's pod.</summary>
-    public void Start(WriteBack writeBack, LeaderPodCost podCost)
+    /// <summary>Starts the write-back (which records <paramref name="events"/>) and marks the leader's pod.</summary>
+    public void Start(WriteBack writeBack, LeaderPodCost podCost, GameServerEvents events)
     {
-        (_writeBack, _podCost) = (writeBack, podCost);
+        (_writeBack, _podCost, _events) = (writeBack, podCost, events);
         _writing = Task.Run(() => writeBack.RunAsync(_stop.Token));
         _ = podCost.MarkAsync();
     }
@@ -87,6 +88,7 @@ public sealed class KubernetesTerm(WriteBackLedger ledger, KubernetesInventory? 
     {
         await _stop.CancelAsync();
         await _writing; // never faults: a pass ends on cancellation or fencing, and Redis errors are retried
+        if (_events is not null) await _events.DisposeAsync();
         if (inventory is not null) await inventory.DisposeAsync();
         // Not awaited: on a hand-over the process is about to exit and the successor marks its own pod.
         if (_podCost is not null) _ = _podCost.ClearAsync();

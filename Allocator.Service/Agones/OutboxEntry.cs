@@ -23,7 +23,11 @@ public sealed record OutboxEntry(string Id, long AtUnixMs, List<OutboxChange> Ch
         [.. entries.Select(e => Read(e.Id!, (long)e[AtField], (string)e[ChangesField]!))];
 }
 
-public sealed record OutboxChange(string Key, ServerDelta Delta, List<HeldAnswer> Holds);
+/// <param name="ActionErrors">Counter or list actions of these allocations that did nothing (no such counter or list on the server): recorded as Events once the change lands.</param>
+public sealed record OutboxChange(string Key, ServerDelta Delta, List<HeldAnswer> Holds, List<ActionError>? ActionErrors = null);
+
+/// <summary>An allocation's counter or list action that found nothing to act on, as Agones reports it (<c>CounterActionError</c>, <c>ListActionError</c>).</summary>
+public sealed record ActionError(string Reason, string Message);
 
 /// <summary>
 /// An answer waiting for Kubernetes, with the request it answers: when its game server is gone

@@ -102,19 +102,33 @@ public sealed class WriteBack(
             .GroupBy(x => x.Change.Key, StringComparer.Ordinal)
             .ToList();
         var results = new ConcurrentBag<(string Key, List<(string Entry, OutboxChange Change)> Items, PatchResult Result)>();
-        // Servers are independent: each finds its outcome; the pass finishes them together.
-        await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = stopping },
-            async (server, token) =>
-            {
-                var items = server.ToList();
-                results.Add((server.Key, items, await patcher.PatchAsync(server.Key, items, token)));
-            });
+        var committedAt = entries.ToDictionary(e => e.Id, e => e.AtUnixMs, StringComparer.Ordinal);
+        // Servers are independent: each one's answers go out as its patch lands; the pass then
+        // finishes what did not land, and drops the entries, in one fenced script.
+        var landed = new LandedAnswers(db, finish, lease, ledger, settings.ResultTtl).Start();
+        try
+        {
+            await Parallel.ForEachAsync(servers, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = stopping },
+                async (server, token) =>
+                {
+                    var items = server.ToList();
+                    var result = await patcher.PatchAsync(server.Key, items, token);
+                    results.Add((server.Key, items, result));
+                    var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                    var accepted = items.Where(i => result.Landed(i.Entry)).ToList();
+                    foreach (var item in accepted) metrics.WriteBackLag(Math.Max(0, now - committedAt[item.Entry]) / 1000.0);
+                    landed.Add(accepted.SelectMany(i => i.Change.Holds));
+                });
+        }
+        finally
+        {
+            await landed.CompleteAsync();
+        }
 
-        var answered = new List<HeldAnswer>();
+        var answered = new List<HeldAnswer>(landed.Unsent);
         var requeued = new List<(string Entry, HeldAnswer Hold)>();
         foreach (var (key, items, result) in results)
         {
-            answered.AddRange(items.Where(i => result.Landed(i.Entry)).SelectMany(i => i.Change.Holds));
             if (result.Kind == PatchKind.Landed) continue;
 
             var dropped = items.Where(i => !result.Landed(i.Entry)).SelectMany(i => i.Change.Holds.Select(h => (i.Entry, Hold: h))).ToList();
@@ -159,8 +173,7 @@ public sealed class WriteBack(
         }
 
         ledger.Release(answered.Select(h => h.RequestId));
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var entry in entries) metrics.WriteBackLag(Math.Max(0, now - entry.AtUnixMs) / 1000.0);
+        late += landed.Late;
         if (late > 0) KubernetesLog.LateAnswers(log, late.Value);
         _stats.Add(entries.Count, servers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, log, lease.Epoch);
         return true;
@@ -169,8 +182,7 @@ public sealed class WriteBack(
     /// <summary>One message per answer: the script sends only the answers it could store.</summary>
     private WriteBackFinish Finish(List<OutboxEntry> entries, List<HeldAnswer> answered, IEnumerable<HeldAnswer> requeued) => new(lease.LockId, lease.Epoch, settings.ResultTtl)
     {
-        Answers = answered.Select(h => new FinishedAnswer(h.RequestId, h.Outcome, h.Replica.Length > 0 ? h.Replica : null,
-            new ReplyBatch { Replies = { new Reply { RequestId = h.RequestId, Outcome = Outcomes.FromJson(h.Outcome) } } }.ToByteArray())).ToList(),
+        Answers = answered.Select(LandedAnswers.Finished).ToList(),
         Requeued = requeued.Select(h => new RequeuedRequest(h.RequestId,
         [
             new(EntryFields.Id, h.RequestId),

@@ -88,6 +88,11 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
 
         if (!_batch.TryGetValue(after.Key, out var change)) _batch[after.Key] = change = new OutboxChange(after.Key, new ServerDelta(), []);
         change.Delta.Merge(delta);
+        if (ActionErrors.Find(request.Payload, before) is { Count: > 0 } errors)
+        {
+            _batch[after.Key] = change = change with { ActionErrors = [.. change.ActionErrors ?? [], .. errors] };
+        }
+
         var hold = !writeBehind || pending.Any(p => p.Delta.Allocate);
         if (hold)
         {

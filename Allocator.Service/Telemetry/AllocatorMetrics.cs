@@ -36,7 +36,7 @@ public sealed class AllocatorMetrics
         _batchSize = meter.CreateHistogram<long>("allocator.batch.size", null, "Requests per leader batch.");
         _leaderChanges = meter.CreateCounter<long>("allocator.leader.changes", null, "Leadership terms this replica began.");
         _failoverGap = meter.CreateHistogram<double>("allocator.failover.gap", "s", "At the start of a term: how long the oldest waiting request had waited for a leader.");
-        _relists = meter.CreateCounter<long>("allocator.relists", null, "Kubernetes mode: full lists of GameServers (first start without a stored resourceVersion, or 410 Gone); a leader change makes none.");
+        _relists = meter.CreateCounter<long>("allocator.relists", null, "Kubernetes mode: full lists of GameServers, by reason: initial (nothing stored to resume from) or expired (a resume met 410 Gone: the API server's watch history no longer reaches back); a leader change makes none by itself.");
         _writeBacks = meter.CreateCounter<long>("allocator.writebacks", null, "Kubernetes mode: game server write-backs, by result (applied, already_applied, conflict, stale_copy, gone, no_room, refused, error).");
         _writeBackLag = meter.CreateHistogram<double>("allocator.writeback.lag", "s", "Kubernetes mode: from the commit of an allocation to Kubernetes accepting it (per outbox entry).");
         meter.CreateObservableGauge("allocator.leader", () => _leader is null ? 0 : 1, null, "1 while this replica leads.");
@@ -72,7 +72,8 @@ public sealed class AllocatorMetrics
 
     public void TermBegan() => _leaderChanges.Add(1);
 
-    public void Relisted() => _relists.Add(1);
+    /// <param name="reason"><c>initial</c> or <c>expired</c>.</param>
+    public void Relisted(string reason) => _relists.Add(1, Tag("reason", reason));
 
     public void WriteBack(string result) => _writeBacks.Add(1, Tag("result", result));
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Allocator.Service.Allocation;
@@ -62,7 +63,8 @@ public sealed class GameServerWatchTests : IAsyncLifetime
         }
     }
 
-    private GameServerWatch Watch(string? ns = "games") => new(_client, ns, TimeSpan.FromMinutes(5), TimeProvider.System, NullLogger.Instance);
+    private GameServerWatch Watch(string? ns = "games", TimeSpan? idle = null) =>
+        new(_client, ns, new WatchLimits(TimeSpan.FromMinutes(5), idle ?? TimeSpan.FromMinutes(5)), TimeProvider.System, NullLogger.Instance);
 
     [Fact]
     public async Task With_nothing_to_resume_from_it_lists_once_then_watches_changes()
@@ -127,6 +129,27 @@ public sealed class GameServerWatchTests : IAsyncLifetime
         _api.Put(FakeKubernetesApi.GameServer("other", "gs-9")); // while the client reconnects
         Assert.Equal("other/gs-9", Assert.IsType<GameServerUpserted>(await reader.NextAsync()).Server.Key);
         Assert.Equal(0, watch.Relists);
+    }
+
+    [Fact]
+    public async Task A_silently_dropped_watch_is_given_up_and_resumed_within_its_idle_bound()
+    {
+        var idle = TimeSpan.FromSeconds(2);
+        var reader = new Reader(Watch(idle: idle), _api.ResourceVersion, _stop.Token).Start();
+        await _api.WaitForWatchesAsync();
+        var watches = _api.WatchCalls;
+        // Black-holed: no event, no bookmark, no end at the server-side timeout, no reset.
+        _api.SilenceWatches();
+        var silenced = Stopwatch.StartNew();
+        _api.Put(FakeKubernetesApi.GameServer("games", "gs-new")); // a new Ready server callers need
+
+        var change = Assert.IsType<GameServerUpserted>(await reader.NextAsync());
+        var waited = silenced.Elapsed;
+
+        Assert.Equal("games/gs-new", change.Server.Key);
+        Assert.True(_api.WatchCalls > watches, "resumed on a new watch request");
+        // Within the bound (plus a busy machine's slack), not the 5-minute server-side timeout.
+        Assert.True(waited < idle + TimeSpan.FromSeconds(20), $"seen after {waited.TotalSeconds:F1} s");
     }
 
     [Fact]

@@ -38,6 +38,8 @@ internal static class ChartExpectations
         // The write-back is one merge patch on the GameServer itself: Agones' CRD has no status subresource.
         ["agones.dev/gameservers"] = ["get", "list", "watch", "patch"],
         ["pods"] = ["patch"],
+        // In the GameServers' namespaces, beside them: "Allocated" and action errors, as Agones records them.
+        ["events"] = ["create"],
     };
 
     /// <summary>Value sets every structural test renders (name → renderer arguments).</summary>

@@ -73,10 +73,10 @@ public class ChartRbacTests
     }
 
     private static Dictionary<string, string[]> GameServerRules =>
-        ChartExpectations.KubernetesModeRbac.Where(r => r.Key.StartsWith("agones.dev/", StringComparison.Ordinal)).ToDictionary();
+        ChartExpectations.KubernetesModeRbac.Where(r => r.Key.StartsWith("agones.dev/", StringComparison.Ordinal) || r.Key == "events").ToDictionary();
 
     private static Dictionary<string, string[]> PodRules =>
-        ChartExpectations.KubernetesModeRbac.Where(r => !r.Key.Contains('.')).ToDictionary();
+        ChartExpectations.KubernetesModeRbac.Where(r => r.Key == "pods").ToDictionary();
 
     /// <summary>apiGroup/resource → verbs of a Role or ClusterRole (core group: resource alone).</summary>
     private static Dictionary<string, string[]> Rules(Manifest role)

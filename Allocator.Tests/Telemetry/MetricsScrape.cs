@@ -17,6 +17,17 @@ public sealed partial class MetricsScrape(string text)
     /// <summary>Whether such a sample exists at all (a gauge at 0 does; a series never reported does not).</summary>
     public bool Has(string name, params (string Label, string Value)[] labels) => Samples(name, labels).Any();
 
+    /// <summary>A histogram's cumulative buckets: upper bound (le) and count.</summary>
+    public IEnumerable<(double Le, double Count)> Buckets(string histogram)
+    {
+        foreach (Match m in Sample().Matches(text))
+        {
+            if (m.Groups["name"].Value != histogram + "_bucket") continue;
+            var le = Labels().Matches(m.Groups["labels"].Value).First(l => l.Groups["label"].Value == "le").Groups["value"].Value;
+            yield return (le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture), double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+        }
+    }
+
     private IEnumerable<double> Samples(string name, (string Label, string Value)[] labels)
     {
         foreach (Match m in Sample().Matches(text))

@@ -21,7 +21,7 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
     public string Url { get; } = app.Services.GetRequiredService<IServer>().Features
         .Get<IServerAddressesFeature>()!.Addresses.Single();
 
-    public static async Task<ApiHost> StartAsync(ResourceStore store, ApiCounters counters, WatchSettings settings, TimeProvider time)
+    public static async Task<ApiHost> StartAsync(ResourceStore store, ApiCounters counters, ApiSettings settings, TimeProvider time)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -33,6 +33,13 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         app.Use(async (context, next) =>
         {
             settings.BeforeRequest?.Invoke(context.Request.Method, context.Request.Path.Value ?? "");
+            if (!HttpMethods.IsGet(context.Request.Method) && settings.TryThrottle(out var retryAfter))
+            {
+                counters.OnReply(context.Request.Method, context.Request.Path, context.Request.ContentType ?? "", "", 429);
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Responder.WriteAsync(context, 429, ApiStatus.TooManyRequests(retryAfter));
+                return;
+            }
             await next(context);
         });
 
@@ -41,6 +48,7 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         var watches = new WatchStreamer(store, settings, time, stopping.Token);
         MapResource(app, ResourceType.GameServers, "/apis/agones.dev/v1", store, responder, watches, counters);
         MapResource(app, ResourceType.Pods, "/api/v1", store, responder, watches, counters);
+        MapResource(app, ResourceType.Events, "/api/v1", store, responder, watches, counters);
         app.Map("{**path}", context => responder.RespondAsync(context, _ => throw ApiStatus.UnknownPath()));
 
         await app.StartAsync();
@@ -66,6 +74,8 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         app.Map($"{root}/namespaces/{{ns}}/{plural}", context => collection.HandleAsync(context, Route(context, "ns")));
         app.Map($"{root}/namespaces/{{ns}}/{plural}/{{name}}", context =>
             item.HandleAsync(context, Route(context, "ns"), Route(context, "name"), statusOnly: false));
+        // Without a status subresource the path does not exist: the catch-all answers 404.
+        if (!type.StatusSubresource) return;
         app.Map($"{root}/namespaces/{{ns}}/{plural}/{{name}}/status", context =>
             item.HandleAsync(context, Route(context, "ns"), Route(context, "name"), statusOnly: true));
     }

@@ -33,10 +33,15 @@ internal static class ApiStatus
     public static ApiException MethodNotAllowed() =>
         Fail(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 
-    public static ApiException UnsupportedMediaType(string? contentType) =>
+    public static ApiException UnsupportedMediaType(string? contentType, bool strategic = true) =>
         Fail(415, "UnsupportedMediaType",
             $"the body of the request was in an unknown format ({contentType}) - accepted media types include: " +
-            "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json");
+            "application/json-patch+json, application/merge-patch+json" + (strategic ? ", application/strategic-merge-patch+json" : ""));
+
+    /// <summary>The API server's answer when a client is throttled (priority and fairness, max-in-flight).</summary>
+    public static JsonObject TooManyRequests(int retryAfterSeconds) =>
+        Failure(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later",
+            new JsonObject { ["retryAfterSeconds"] = retryAfterSeconds });
 
     /// <summary>What a watch from a compacted resourceVersion receives as its one ERROR event.</summary>
     public static JsonObject Expired(long requested, long oldest) =>

@@ -49,6 +49,9 @@ public sealed partial class FakeKubernetesApi
 
     public JsonObject? GetPod(string ns, string name) => _store.Get(ResourceType.Pods, ns, name);
 
+    /// <summary>Every core/v1 Event clients created, sorted by namespace and name (copies).</summary>
+    public IReadOnlyList<JsonObject> Events => _store.List(ResourceType.Events, ObjectFilter.Parse(null, null, null)).Items;
+
     private static JsonObject StringMap(IReadOnlyDictionary<string, string>? values) =>
         new((values ?? new Dictionary<string, string>()).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
 }

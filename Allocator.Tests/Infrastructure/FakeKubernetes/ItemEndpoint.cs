@@ -22,7 +22,7 @@ internal sealed class ItemEndpoint(ResourceType type, ResourceStore store, Respo
 
     private JsonObject Patch(string ns, string name, bool statusOnly, string? contentType, string body)
     {
-        var patch = PatchDocument.Parse(contentType, body);
+        var patch = PatchDocument.Parse(type, contentType, body);
         return store.Update(type, ns, name, current =>
         {
             var storedVersion = ObjectMeta.ResourceVersion(current);

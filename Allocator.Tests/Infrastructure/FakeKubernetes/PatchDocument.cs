@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 
 /// <summary>
-/// A PATCH body read by its content type as the API server reads it: merge patch (strategic merge
-/// patch is treated as one; custom resources only accept merge patch anyway) or JSON patch. Server-side
-/// apply is not served (415).
+/// A PATCH body read by its content type as the API server reads it: merge patch, JSON patch, or
+/// strategic merge patch (treated as a merge patch; built-in kinds only: a custom resource has no
+/// patch strategy, so the API server answers 415). Server-side apply is not served (415).
 /// </summary>
 internal sealed class PatchDocument
 {
@@ -14,11 +14,13 @@ internal sealed class PatchDocument
 
     private PatchDocument(Func<JsonObject, JsonNode?> apply) => _apply = apply;
 
-    public static PatchDocument Parse(string? contentType, string body)
+    public static PatchDocument Parse(ResourceType type, string? contentType, string body)
     {
         var mediaType = contentType?.Split(';')[0].Trim().ToLowerInvariant();
         switch (mediaType)
         {
+            case "application/strategic-merge-patch+json" when type.Custom:
+                throw ApiStatus.UnsupportedMediaType(contentType, strategic: false);
             case "application/merge-patch+json" or "application/strategic-merge-patch+json":
                 var changes = Json(body) as JsonObject ?? throw ApiStatus.BadRequest("merge patch must be a JSON object");
                 return new PatchDocument(target => MergePatch.Apply(target, changes));

@@ -39,6 +39,15 @@ internal sealed partial class ResourceStore
         foreach (var watch in open) watch.Drop();
     }
 
+    /// <summary>Every open watch goes silent: no event, no bookmark, no end; the connection stays open.</summary>
+    public void SilenceWatches()
+    {
+        lock (_gate)
+        {
+            foreach (var watch in _events.Watches) watch.Silence();
+        }
+    }
+
     public int OpenWatches { get { lock (_gate) return _events.Watches.Count; } }
 
     /// <summary>Completes once at least <paramref name="count"/> watches are open (signalled, not polled).</summary>

@@ -7,13 +7,13 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 /// write, and the <see cref="EventLog"/> fed under the same lock. Callers get deep copies, never the
 /// stored nodes.
 /// </summary>
-internal sealed partial class ResourceStore(TimeProvider time)
+internal sealed partial class ResourceStore(TimeProvider time, ApiSettings settings)
 {
     private readonly record struct Key(ResourceType Type, string Namespace, string Name);
 
     private readonly object _gate = new();
     private readonly Dictionary<Key, JsonObject> _objects = [];
-    private readonly EventLog _events = new();
+    private readonly EventLog _events = new(settings, time);
 
     // A real cluster never shows resourceVersion 0 (it means "any" to a watch), nor does the fake.
     private long _resourceVersion = 100;
@@ -40,7 +40,7 @@ internal sealed partial class ResourceStore(TimeProvider time)
                 ?? throw ApiStatus.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
             var key = new Key(type, ns, name);
             if (_objects.ContainsKey(key)) throw ApiStatus.AlreadyExists(type, name);
-            WriteRules.Validate(obj, type, name);
+            Validate(obj, type, name);
             WriteRules.OnCreate(obj, type, ns, name, ++_resourceVersion, time.GetUtcNow());
             _objects[key] = obj;
             _events.Append(new StoredEvent(_resourceVersion, "ADDED", type, null, obj));
@@ -60,9 +60,9 @@ internal sealed partial class ResourceStore(TimeProvider time)
             var key = new Key(type, ns, name);
             var stored = _objects.GetValueOrDefault(key) ?? throw ApiStatus.NotFound(type, name);
             var next = Copy(change(Copy(stored)));
-            WriteRules.CarryServerFields(stored, next);
+            WriteRules.CarryServerFields(type, stored, next);
             if (JsonNode.DeepEquals(stored, next)) return Copy(stored);
-            WriteRules.Validate(next, type, name);
+            Validate(next, type, name);
             WriteRules.Stamp(next, ++_resourceVersion);
             if (ObjectMeta.IsDeleting(next) && !ObjectMeta.HasFinalizers(next))
             {
@@ -126,6 +126,13 @@ internal sealed partial class ResourceStore(TimeProvider time)
             _events.Append(new StoredEvent(_resourceVersion, "MODIFIED", type, stored, next));
             return Copy(next);
         }
+    }
+
+    /// <summary>Object-meta rules every write gets, and the GameServer CRD's schema.</summary>
+    private void Validate(JsonObject obj, ResourceType type, string name)
+    {
+        WriteRules.Validate(obj, type, name);
+        if (type == ResourceType.GameServers) GameServerSchema.Validate(obj, name, settings.ListMaxItems);
     }
 
     private IEnumerable<JsonObject> Current(ResourceType type) =>

@@ -1,10 +1,14 @@
 namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 
 /// <summary>A kind of object the fake serves, and how the API server names it in URLs, lists and errors.</summary>
-internal sealed record ResourceType(string Group, string Version, string Kind, string Plural)
+/// <param name="Custom">Served from a CustomResourceDefinition: no strategic merge patch (415), schema checks as 422.</param>
+/// <param name="StatusSubresource">Has <c>/status</c>; without it the path is a 404 and a status change is a new generation.</param>
+internal sealed record ResourceType(string Group, string Version, string Kind, string Plural, bool Custom, bool StatusSubresource)
 {
-    public static readonly ResourceType GameServers = new("agones.dev", "v1", "GameServer", "gameservers");
-    public static readonly ResourceType Pods = new("", "v1", "Pod", "pods");
+    // Agones' GameServer CRD declares no status subresource (install/helm/agones/templates/crds/gameserver.yaml).
+    public static readonly ResourceType GameServers = new("agones.dev", "v1", "GameServer", "gameservers", Custom: true, StatusSubresource: false);
+    public static readonly ResourceType Pods = new("", "v1", "Pod", "pods", Custom: false, StatusSubresource: true);
+    public static readonly ResourceType Events = new("", "v1", "Event", "events", Custom: false, StatusSubresource: false);
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

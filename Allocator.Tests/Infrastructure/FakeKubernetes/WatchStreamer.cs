@@ -6,9 +6,10 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 /// Serves one watch: headers at once, then newline-delimited events, each flushed, until
 /// <c>timeoutSeconds</c> passes (clean end), the client leaves, the fake stops (clean end), or the test
 /// drops the watch (connection aborted mid-stream). With <c>allowWatchBookmarks</c>, a BOOKMARK every
-/// <see cref="WatchSettings.BookmarkInterval"/>.
+/// <see cref="ApiSettings.BookmarkInterval"/>. A silenced watch sends nothing and does not end at its
+/// timeout either: like a connection a proxy black-holed, it lasts until the client gives up.
 /// </summary>
-internal sealed class WatchStreamer(ResourceStore store, WatchSettings settings, TimeProvider time, CancellationToken stopping)
+internal sealed class WatchStreamer(ResourceStore store, ApiSettings settings, TimeProvider time, CancellationToken stopping)
 {
     public async Task StreamAsync(HttpContext context, ResourceType type, ObjectFilter filter, ListQuery query)
     {
@@ -37,7 +38,21 @@ internal sealed class WatchStreamer(ResourceStore store, WatchSettings settings,
             await ending.CancelAsync();
             await bookmarks;
         }
+        if (watch.Silent && !watch.Dropped.IsCancellationRequested) await HeldOpenAsync(context);
         if (watch.Dropped.IsCancellationRequested) context.Abort();
+    }
+
+    private async Task HeldOpenAsync(HttpContext context)
+    {
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, gone.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up on it, or the fake stops.
+        }
     }
 
     private async Task SendBookmarksAsync(WatchSubscription watch, CancellationToken ending)

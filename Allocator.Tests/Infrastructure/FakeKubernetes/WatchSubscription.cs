@@ -4,18 +4,25 @@ using System.Threading.Channels;
 namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 
 /// <summary>
-/// One open watch: the lines still to send (each a complete event) and a token the test trips to drop
-/// it. The store fills it under its lock, so lines arrive in resourceVersion order without gaps.
+/// One open watch: the lines still to send (each a complete event), a token the test trips to drop
+/// it, and a switch that silences it (nothing more is sent, as on a black-holed connection). The store
+/// fills it under its lock, so lines arrive in resourceVersion order without gaps.
 /// </summary>
 internal sealed class WatchSubscription(ResourceType resource, ObjectFilter filter, bool bookmarks, Action<WatchSubscription> close)
     : IDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _dropped = new();
+    private volatile bool _silent;
 
     public ChannelReader<string> Lines => _lines.Reader;
 
     public CancellationToken Dropped => _dropped.Token;
+
+    /// <summary>Whether the test silenced it: it then sends nothing, and its stream never ends on its own.</summary>
+    public bool Silent => _silent;
+
+    public void Silence() => _silent = true;
 
     public void Offer(StoredEvent change)
     {
@@ -56,6 +63,8 @@ internal sealed class WatchSubscription(ResourceType resource, ObjectFilter filt
         _lines.Writer.TryComplete();
     }
 
-    private void Send(string type, string objectJson) =>
-        _lines.Writer.TryWrite($"{{\"type\":\"{type}\",\"object\":{objectJson}}}");
+    private void Send(string type, string objectJson)
+    {
+        if (!_silent) _lines.Writer.TryWrite($"{{\"type\":\"{type}\",\"object\":{objectJson}}}");
+    }
 }

@@ -30,10 +30,11 @@ internal static class WriteRules
 
     /// <summary>
     /// Copies the server-owned fields of <paramref name="stored"/> into <paramref name="next"/> and counts a
-    /// new generation when anything outside metadata and status changed. The resourceVersion stays the
+    /// new generation when anything outside metadata (and status, for a kind with a status subresource)
+    /// changed: without one, as for Agones' GameServer, a status change is a new generation too. The resourceVersion stays the
     /// stored one, so an unchanged object compares equal and is not written (as the API server does).
     /// </summary>
-    public static void CarryServerFields(JsonObject stored, JsonObject next)
+    public static void CarryServerFields(ResourceType type, JsonObject stored, JsonObject next)
     {
         next["apiVersion"] = stored["apiVersion"]?.DeepClone();
         next["kind"] = stored["kind"]?.DeepClone();
@@ -45,7 +46,7 @@ internal static class WriteRules
             else after.Remove(field);
         }
         var generation = ObjectMeta.Generation(stored);
-        after["generation"] = SpecEquals(stored, next) ? generation : generation + 1;
+        after["generation"] = SpecEquals(stored, next, type.StatusSubresource) ? generation : generation + 1;
         after["resourceVersion"] = ObjectMeta.ResourceVersion(stored);
     }
 
@@ -66,9 +67,9 @@ internal static class WriteRules
     public static void Stamp(JsonObject obj, long resourceVersion) =>
         ObjectMeta.Of(obj)["resourceVersion"] = ObjectMeta.Format(resourceVersion);
 
-    private static bool SpecEquals(JsonObject a, JsonObject b)
+    private static bool SpecEquals(JsonObject a, JsonObject b, bool statusApart)
     {
-        var keys = a.Select(p => p.Key).Union(b.Select(p => p.Key)).Where(k => !NotSpec.Contains(k));
+        var keys = a.Select(p => p.Key).Union(b.Select(p => p.Key)).Where(k => !NotSpec.Contains(k) || (k == "status" && !statusApart));
         return keys.All(key => JsonNode.DeepEquals(a[key], b[key]));
     }
 }

@@ -7,12 +7,12 @@ using k8s.Models;
 
 namespace Allocator.Tests.Infrastructure.FakeKubernetesTests;
 
-/// <summary>PATCH, PUT and POST semantics (optimistic concurrency, patch formats, /status) through the real client.</summary>
+/// <summary>PATCH, PUT and POST semantics (optimistic concurrency, patch formats) through the real client.</summary>
 public class PatchTests
 {
     private static readonly Dictionary<string, (long, long)> Rooms = new() { ["rooms"] = (0, 10) };
 
-    private static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) =>
+    internal static Task<object> PatchAsync(Kubernetes client, string name, string body, V1Patch.PatchType type) =>
         client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), "agones.dev", "v1", "default", "gameservers", name);
 
     [Fact]
@@ -142,25 +142,6 @@ public class PatchTests
         Assert.False(patched.GetProperty("metadata").GetProperty("labels").TryGetProperty("old", out _));
         Assert.Equal("node-1", patched.GetProperty("metadata").GetProperty("annotations").GetProperty("node").GetString());
         Assert.Equal((HttpStatusCode)422, missing.Response.StatusCode);
-    }
-
-    [Fact]
-    public async Task A_status_patch_changes_status_only()
-    {
-        await using var api = await FakeKubernetesApi.StartAsync();
-        using var client = api.Client();
-        var stored = api.Put(FakeKubernetesApi.GameServer("default", "a", counters: Rooms));
-
-        var patched = (await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-            new V1Patch("""{"metadata":{"labels":{"sneaky":"1"}},"spec":{"container":"other"},"status":{"state":"Allocated"}}""",
-                V1Patch.PatchType.MergePatch),
-            "agones.dev", "v1", "default", "gameservers", "a")).AsJson();
-
-        Assert.Equal("Allocated", patched.GetProperty("status").GetProperty("state").GetString());
-        Assert.Equal("game-server", patched.GetProperty("spec").GetProperty("container").GetString());
-        Assert.False(patched.GetProperty("metadata").GetProperty("labels").TryGetProperty("sneaky", out _));
-        Assert.Equal(1, patched.GetProperty("metadata").GetProperty("generation").GetInt64());
-        Assert.NotEqual((string)stored["metadata"]!["resourceVersion"]!, patched.ResourceVersion());
     }
 
     [Fact]

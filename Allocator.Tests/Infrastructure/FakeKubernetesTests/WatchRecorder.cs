@@ -60,6 +60,9 @@ internal sealed class WatchRecorder : IAsyncDisposable
     /// <summary>Whether an event is already waiting (nothing is awaited).</summary>
     public bool HasPending => _events.Reader.TryPeek(out _);
 
+    /// <summary>Whether the stream has ended (nothing is awaited).</summary>
+    public bool HasEnded => _ended.Task.IsCompleted;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -127,6 +127,10 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
 - apiGroups: ["agones.dev"]
   resources: ["gameservers"]
   verbs: ["get", "list", "watch", "patch"]
+# Events on the GameServers ("Allocated", counter and list action errors), as Agones' allocator records them.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
 {{- end }}
 
 {{- define "allocator.rbac.podRules" -}}
