@@ -19,7 +19,8 @@ public sealed class ProcessingOptionsValidator : SettingsValidator<ProcessingOpt
 {
     public override IEnumerable<string> Problems(ProcessingOptions o)
     {
-        if (o.BatchSize is < 1 or > 10_000) yield return "Allocator:BatchSize must be between 1 and 10000.";
+        // The commit script unpacks a batch's ids into one command: Lua allows about 8,000.
+        if (o.BatchSize is < 1 or > 4096) yield return "Allocator:BatchSize must be between 1 and 4096.";
         if (o.PollInterval <= TimeSpan.Zero) yield return "Allocator:PollInterval must be positive.";
         if (o.ChangeLogLength < 100) yield return "Allocator:ChangeLogLength must be at least 100.";
         if (o.FollowInterval <= TimeSpan.Zero) yield return "Allocator:FollowInterval must be positive.";

@@ -59,13 +59,14 @@ local first_result = 9
 local first_marker = first_result + results
 local outbox = KEYS[first_marker + markers]
 local positions = KEYS[first_marker + markers + 1]
-local conflicts = {}
-for k = first_result, first_marker - 1 do
-  if redis.call('EXISTS', KEYS[k]) == 1 then
-    conflicts[#conflicts + 1] = k - first_result + 1
+-- One EXISTS for all result keys; which ones only when some do.
+if results > 0 and redis.call('EXISTS', unpack(KEYS, first_result, first_marker - 1)) > 0 then
+  local conflicts = {}
+  for k = first_result, first_marker - 1 do
+    if redis.call('EXISTS', KEYS[k]) == 1 then
+      conflicts[#conflicts + 1] = k - first_result + 1
+    end
   end
-end
-if #conflicts > 0 then
   return {'conflict', unpack(conflicts)}
 end
 
@@ -134,9 +135,9 @@ local cutoff = math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2])
 local function ack(stream)
   local count = tonumber(ARGV[at]); at = at + 1
   if count == 0 then return end
+  redis.call('XACK', stream, group, unpack(ARGV, at, at + count - 1))
   local newest = ARGV[at]
-  for k = at, at + count - 1 do
-    redis.call('XACK', stream, group, ARGV[k])
+  for k = at + 1, at + count - 1 do
     if older(newest, ARGV[k]) then newest = ARGV[k] end
   end
   at = at + count
