@@ -4,7 +4,12 @@ namespace Allocator.Service.Allocation;
 public static class AllocationActions
 {
     public const string LastAllocatedAnnotation = "agones.dev/last-allocated";
-    public const int MaxListCapacity = 1000;
+    /// <summary>
+    /// The engine's own bound on a list's capacity. Requests and registrations are held to the
+    /// (lower) configured bound before they get here (<c>Allocator:ListMaxItems</c>, as the
+    /// GameServer CRD's <c>maxItems</c>), so this only keeps the engine's lists finite.
+    /// </summary>
+    public const int MaxListCapacity = 10_000;
 
     public static void Apply(AllocationSpec spec, GameServer server, DateTimeOffset now)
     {

@@ -14,7 +14,7 @@ namespace Allocator.Service.Api;
 /// (names the field), UNIMPLEMENTED (multi-cluster), RESOURCE_EXHAUSTED (nothing matches),
 /// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<QueueOptions> options, TimeProvider time, ILogger<AllocationApi> log)
+public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
     public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
@@ -55,7 +55,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
             throw new RpcException(new Status(StatusCode.Unimplemented, "multiClusterSetting.enabled: multi-cluster allocation is not supported"));
         }
 
-        var problem = AllocationRequestValidator.Validate(request);
+        var problem = AllocationRequestValidator.Validate(request, api.Value.ListMaxItems);
         if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
 
         var outcome = await submitter.SubmitAsync(

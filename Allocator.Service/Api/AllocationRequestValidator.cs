@@ -11,7 +11,7 @@ namespace Allocator.Service.Api;
 /// </summary>
 public static class AllocationRequestValidator
 {
-    public static string? Validate(AllocationRequest request)
+    public static string? Validate(AllocationRequest request, int listMaxItems = Limits.DefaultListMaxItems)
     {
         if (request.Namespace.Length > 0 && !Names.IsDnsLabel(request.Namespace))
         {
@@ -62,7 +62,7 @@ public static class AllocationRequestValidator
         foreach (var (key, action) in request.Lists)
         {
             if (!Names.IsKey(key)) return $"lists[{key}]: list name must be non-empty, at most {Limits.MaxKeyLength} characters";
-            if (action.Capacity is < 0 or > AllocationActions.MaxListCapacity) return $"lists[{key}].capacity: must be between 0 and {AllocationActions.MaxListCapacity}";
+            if (action.Capacity < 0 || action.Capacity > listMaxItems) return $"lists[{key}].capacity: must be between 0 and {listMaxItems}";
             if (action.AddValues.Count + action.DeleteValues.Count > Limits.MaxListValues) return $"lists[{key}]: at most {Limits.MaxListValues} values per action";
             if (action.AddValues.Concat(action.DeleteValues).Any(v => v.Length is 0 or > Limits.MaxValueLength))
             {

@@ -6,7 +6,7 @@ public static class ApiServices
 {
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<ApiOptions>(configuration);
+        services.AddSettings<ApiOptions, ApiOptionsValidator>(configuration);
         services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = Limits.MaxMessageBytes;

@@ -13,20 +13,20 @@ namespace Allocator.Service.Api;
 /// and applied by the leader, so a call returns once its change is committed. Callers need the
 /// inventory token (<see cref="InventoryAccess"/>), checked before anything else.
 /// </summary>
-public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<QueueOptions> options, IOptions<Inventory.InventoryOptions> inventory, TimeProvider time)
+public sealed class InventoryApi(RequestSubmitter submitter, InventoryAccess access, IOptions<QueueOptions> options, IOptions<Inventory.InventoryOptions> inventory, IOptions<ApiOptions> api, TimeProvider time)
     : InventoryService.InventoryServiceBase
 {
     public override async Task<GameServerReply> Register(RegisterRequest request, ServerCallContext context)
     {
         access.Require(context);
-        Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
+        Require(InventoryValidator.Validate(request.GameServer, "gameServer", api.Value.ListMaxItems));
         return (await SubmitAsync(new InventoryChange { Register = request }, context)).GameServer;
     }
 
     public override async Task<GameServerReply> Update(UpdateRequest request, ServerCallContext context)
     {
         access.Require(context);
-        Require(InventoryValidator.Validate(request.GameServer, "gameServer"));
+        Require(InventoryValidator.Validate(request.GameServer, "gameServer", api.Value.ListMaxItems));
         return (await SubmitAsync(new InventoryChange { Update = request }, context)).GameServer;
     }
 

@@ -14,7 +14,7 @@ public static class InventoryValidator
         return null;
     }
 
-    public static string? Validate(GameServer? server, string field)
+    public static string? Validate(GameServer? server, string field, int listMaxItems = Limits.DefaultListMaxItems)
     {
         if (server is null) return $"{field}: required";
         var name = ValidateName(server.Namespace, server.Name);
@@ -43,7 +43,7 @@ public static class InventoryValidator
         foreach (var (key, l) in server.Lists)
         {
             if (!Names.IsKey(key)) return $"{field}.lists[{key}]: list name must be non-empty, at most {Limits.MaxKeyLength} characters";
-            if (l.Capacity is < 0 or > 1000 || l.Values.Count > l.Capacity) return $"{field}.lists[{key}]: need 0 <= len(values) <= capacity <= 1000";
+            if (l.Capacity < 0 || l.Capacity > listMaxItems || l.Values.Count > l.Capacity) return $"{field}.lists[{key}]: need 0 <= len(values) <= capacity <= {listMaxItems}";
             if (l.Values.Any(v => v.Length is 0 or > Limits.MaxValueLength)) return $"{field}.lists[{key}].values: non-empty, at most {Limits.MaxValueLength} characters";
             // A list is a set (Agones' CRD: x-kubernetes-list-type: set).
             var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -12,6 +12,8 @@ public static class Limits
     public const int MaxLabels = 64;
     public const int MaxExpressions = 32;
     public const int MaxListValues = 1000;
+    /// <summary>Default of <c>Allocator:ListMaxItems</c>: Agones' <c>gameservers.lists.maxItems</c>.</summary>
+    public const int DefaultListMaxItems = 1000;
     public const int MaxKeyLength = 63;
     public const int MaxValueLength = 256;
     public const int MaxAnnotationValueLength = 4096;

@@ -79,12 +79,14 @@ public class SelectorAndListTests
         Assert.Equal(expected, string.Join(",", chosen.Lists["players"].Values));
     }
 
-    [Fact]
-    public void List_capacity_is_capped_at_1000()
+    [Theory]
+    [InlineData(5000, 5000)]     // the API holds requests to Allocator:ListMaxItems; the engine takes what it is handed
+    [InlineData(20000, 10000)]   // up to its own ceiling
+    public void List_capacity_is_what_the_request_sets_up_to_the_engine_ceiling(long asked, long expected)
     {
         var fleet = Of(WithList(Server("a"), 3));
-        var spec = new AllocationSpec { ListActions = new Dictionary<string, ListAction> { ["players"] = new([], [], 5000) } };
-        Assert.Equal(1000, new AllocationEngine(fleet, new Random(1)).Allocate(spec, Now).Server!.Lists["players"].Capacity);
+        var spec = new AllocationSpec { ListActions = new Dictionary<string, ListAction> { ["players"] = new([], [], asked) } };
+        Assert.Equal(expected, new AllocationEngine(fleet, new Random(1)).Allocate(spec, Now).Server!.Lists["players"].Capacity);
     }
 
     [Fact]

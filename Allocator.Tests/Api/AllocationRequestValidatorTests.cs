@@ -37,6 +37,21 @@ public class AllocationRequestValidatorTests
     };
 
     [Theory]
+    [InlineData(1000, 1000, true)]
+    [InlineData(1000, 1001, false)]
+    [InlineData(2000, 1500, true)]   // a cluster whose GameServer CRD allows more (Agones' gameservers.lists.maxItems)
+    [InlineData(50, 51, false)]
+    public void A_list_capacity_is_bounded_by_ListMaxItems(int listMaxItems, int capacity, bool accepted)
+    {
+        var request = Google.Protobuf.JsonParser.Default.Parse<AllocationRequest>("{\"lists\":{\"players\":{\"capacity\":\"" + capacity + "\"}}}");
+        var problem = AllocationRequestValidator.Validate(request, listMaxItems);
+        if (accepted) Assert.Null(problem);
+        else Assert.Equal($"lists[players].capacity: must be between 0 and {listMaxItems}", problem);
+        var server = Google.Protobuf.JsonParser.Default.Parse<Allocator.Inventory.V1.GameServer>("{\"name\":\"gs-1\",\"lists\":{\"players\":{\"capacity\":\"" + capacity + "\"}}}");
+        Assert.Equal(accepted, InventoryValidator.Validate(server, "gameServer", listMaxItems) is null);
+    }
+
+    [Theory]
     [MemberData(nameof(Invalid))]
     public void Names_the_offending_field(string json, string field)
     {
