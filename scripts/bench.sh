@@ -12,21 +12,23 @@
 # Prints markdown tables; raw figures go to artifacts/bench/*.json.
 # Usage: scripts/bench.sh [--only "e2e minreplicas baseline resume cpu"] [--duration 10] [--replicas 3]
 #                         [--servers 20000] [--concurrency 64] [--rate 5000] [--resume "1000 10000 100000"]
-#                         [--calls 50000] [--warmup 5000] [--connections 4] [--streams 16]
-# --only runs the named sections (default: all, in that order); --calls, --warmup, --connections
-# and --streams shape the cpu section's h2load runs (connections and streams per replica).
+#                         [--calls 30000] [--repeat 3] [--warmup 10000] [--connections 4] [--streams 16]
+# --only runs the named sections (default: all, in that order). The cpu section measures each row
+# --repeat times (--calls each, after --warmup calls) and shows the run with the median total;
+# --connections and --streams are h2load's, per replica.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 COMMAND="scripts/bench.sh $*"
 SECTIONS="e2e minreplicas baseline resume cpu"
 ONLY=$SECTIONS; DURATION=10; REPLICAS=3; SERVERS=20000; CONCURRENCY=64; RATE=5000; RESUME="1000 10000 100000"
-CALLS=50000; WARMUP=5000; CONNECTIONS=4; STREAMS=16
+CALLS=30000; WARMUP=10000; REPEAT=3; CONNECTIONS=4; STREAMS=16
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) ONLY=$2; shift 2 ;;
     --calls) CALLS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --streams) STREAMS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
@@ -45,7 +47,7 @@ wants() { [[ " $ONLY " == *" $1 "* ]]; }
 if wants cpu; then
   command -v h2load >/dev/null || { echo "h2load is required for the cpu section (apt-get install nghttp2-client)" >&2; exit 2; }
   # Each Allocate row has a fresh fleet: its calls, warm-up and probes must fit in it.
-  [ $((CALLS + WARMUP + 10)) -le $((SERVERS * 10)) ] || { echo "--calls + --warmup must stay under the fleet's $((SERVERS * 10)) sessions" >&2; exit 2; }
+  [ $((CALLS * REPEAT + WARMUP + 10)) -le $((SERVERS * 10)) ] || { echo "--calls x --repeat + --warmup must stay under the fleet's $((SERVERS * 10)) sessions" >&2; exit 2; }
 fi
 
 BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
@@ -222,40 +224,54 @@ occupancy() { dotnet "$BIN" occupancy --redis "127.0.0.1:$RP" --prefix "$ROW_PRE
 # us TICKS: CPU µs per answered call of the last h2 run.
 us() { awk -v t="$1" -v c="$H2_OK" -v hz="$TICK" 'BEGIN {printf "%.0f", (c > 0 ? t * 1e6 / hz / c : 0)}'; }
 
-# cpu_row LABEL KIND: probe, warm up, then measure CALLS calls and print one table row.
-cpu_row() {
-  local label=$1 kind=$2 check before_status="" before_sessions="" pids=("${ROW_PIDS[@]}" "${ROW_REDIS[@]}") t0=() t1=()
-  check=$(probe "$kind")
-  h2 "$WARMUP" "$kind"
-  [ "$kind" != health ] && before_status=$(statuses)
-  [ "$kind" = allocate ] && before_sessions=$(occupancy)
+# measure KIND: one measured h2load run of CALLS calls; prints "total<TAB>calls/s<TAB>cells", the
+# cells being the table's from calls to total (µs of CPU per answered call, per process).
+measure() {
+  local pids=("${ROW_PIDS[@]}" "${ROW_REDIS[@]}") t0=() t1=() i d n=${#ROW_PIDS[@]} replicas=0 redis=0 split_r="" split_s=""
   for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done
-  h2 "$CALLS" "$kind"
+  h2 "$CALLS" "$1"
   for pid in "${pids[@]}"; do t1+=("$(ticks "$pid")"); done
-  if [ "$kind" != health ]; then
-    check+="; answers by status: $(printf '%s\n%s\n' "$before_status" "$(statuses | sed 's/^/after /')" |
-      awk 'NF == 2 {b[$1] = $2} NF == 3 {d = $3 - b[$2]; if (d > 0) out = out (out ? ", " : "") $2 " " d} END {print out ? out : "none"}')"
-  fi
-  if [ "$kind" = allocate ]; then
-    check+="; $(printf '%s %s\n' "$before_sessions" "$(occupancy)" | tr '=' ' ' |
-      awk '{printf "sessions stored +%d, servers in use %d (optimal %d)", $6 - $2, $8, int(($6 + 9) / 10)}')"
-  fi
-  local sent=$(( CALLS / ${#ROW_URLS[@]} * ${#ROW_URLS[@]} ))
-  [ "$H2_OK" -lt "$sent" ] && check+="; h2load: only $H2_OK of $sent answered 2xx"
-  local i n=${#ROW_PIDS[@]} replicas=0 redis=0 split_r="" split_s=""
   for i in "${!pids[@]}"; do
-    local d=$(( t1[i] - t0[i] ))
+    d=$(( t1[i] - t0[i] ))
     if [ "$i" -lt "$n" ]; then
-      replicas=$((replicas + d)); split_r+="${split_r:+ + }$( [ "$i" = 0 ] && [ "$n" -gt 1 ] && echo "leader ")$(us "$d")"
+      replicas=$((replicas + d)); split_r+="${split_r:+ + }$( [ "$i" = 0 ] && echo "leader ")$(us "$d")"
     else
       redis=$((redis + d)); split_s+="${split_s:+ + }$( [ "$i" -gt "$n" ] && echo "replica ")$(us "$d")"
     fi
   done
   [ "$n" -gt 1 ] && split_r=" ($split_r)" || split_r=""
   [ ${#ROW_REDIS[@]} -gt 1 ] && split_s=" ($split_s)" || split_s=""
-  local redis_cell="-"; [ ${#ROW_REDIS[@]} -gt 0 ] && redis_cell="$(us "$redis")$split_s"
-  ROW_RATE=$(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}')
-  echo "| $label | $H2_OK | $ROW_RATE | $(us "$replicas")$split_r | $redis_cell | $(awk -v u="$H2_CPU_US" -v c="$H2_OK" 'BEGIN {printf "%.0f", u / c}') | $(us $((replicas + redis))) | $check |"
+  local redis_cell="-" rate; [ ${#ROW_REDIS[@]} -gt 0 ] && redis_cell="$(us "$redis")$split_s"
+  rate=$(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}')
+  printf '%s\t%s\t%s\n' "$(us $((replicas + redis)))" "$rate" \
+    "$H2_OK | $rate | $(us "$replicas")$split_r | $redis_cell | $(awk -v u="$H2_CPU_US" -v c="$H2_OK" 'BEGIN {printf "%.0f", (c > 0 ? u / c : 0)}')"
+}
+
+# cpu_row LABEL KIND: probe, warm up, measure REPEAT times; prints the run with the median total
+# (and the range of totals), and checks the answers of all runs. Sets ROW_RATE (median calls/s).
+cpu_row() {
+  local label=$1 kind=$2 check before_status="" before_sessions="" runs median range r
+  check=$(probe "$kind")
+  h2 "$WARMUP" "$kind"
+  [ "$kind" != health ] && before_status=$(statuses)
+  [ "$kind" = allocate ] && before_sessions=$(occupancy)
+  runs=$(for r in $(seq "$REPEAT"); do measure "$kind"; done)
+  if [ "$kind" != health ]; then
+    check+="; answers by status, all runs: $(printf '%s\n%s\n' "$before_status" "$(statuses | sed 's/^/after /')" |
+      awk 'NF == 2 {b[$1] = $2} NF == 3 {d = $3 - b[$2]; if (d > 0) out = out (out ? ", " : "") $2 " " d} END {print out ? out : "none"}')"
+  fi
+  if [ "$kind" = allocate ]; then
+    check+="; $(printf '%s %s\n' "$before_sessions" "$(occupancy)" | tr '=' ' ' |
+      awk '{printf "sessions stored +%d, servers in use %d (optimal %d)", $6 - $2, $8, int(($6 + 9) / 10)}')"
+  fi
+  local sent=$(( CALLS / ${#ROW_URLS[@]} * ${#ROW_URLS[@]} * REPEAT )) answered
+  answered=$(cut -f3 <<<"$runs" | awk '{s += $1} END {print s}')
+  [ "$answered" -lt "$sent" ] && check+="; h2load: only $answered of $sent answered 2xx"
+  median=$(sort -t$'\t' -k1,1n <<<"$runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")
+  ROW_RATE=$(cut -f2 <<<"$runs" | sort -n | sed -n "$(( (REPEAT + 1) / 2 ))p")
+  range=$(cut -f1 <<<"$runs" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/-/–/')
+  [ "$REPEAT" -gt 1 ] && range=" ($range)" || range=""
+  echo "| $label | $(cut -f3 <<<"$median") | $(cut -f1 <<<"$median")$range | $check |"
 }
 
 # cpu_group PREFIX COUNT [settings...]: COUNT replicas with ops ports on a fresh fleet (Redis $RP),
@@ -282,8 +298,9 @@ if wants cpu; then
   dotnet publish scripts/grpc-floor -c Release -nologo -v quiet -r linux-x64 --self-contained false \
     -p:PublishReadyToRun=true -p:UseAppHost=false -o "$WORK/floor" >/dev/null || exit 2
   for kind in allocate invalid health; do dotnet "$BIN" grpc-body --out "$WORK/$kind.bin" --kind "$kind" --fleet bench --counter rooms || exit 2; done
-  echo "CPU per call: h2load, $CONNECTIONS connections x $STREAMS streams per replica, $CALLS calls per row after $WARMUP warm-up calls;"
-  echo "CPU is utime+stime from /proc ($TICK ticks/s) per answered call; Redis has no persistence."
+  echo "CPU per call: h2load, $CONNECTIONS connections x $STREAMS streams per replica; per row $WARMUP warm-up calls, then $REPEAT runs of $CALLS calls:"
+  echo "the run with the median total is shown, with the range of totals over the runs. CPU is utime+stime from /proc"
+  echo "($TICK ticks/s) per answered call; Redis has no persistence."
   echo
   echo "| row | calls | calls/s | replica CPU µs/call | Redis CPU µs/call | h2load CPU µs/call | total µs/call (replicas + Redis) | answers |"
   echo "|---|---:|---:|---:|---:|---:|---:|---|"
