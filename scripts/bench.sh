@@ -45,9 +45,9 @@ for section in $ONLY; do
 done
 wants() { [[ " $ONLY " == *" $1 "* ]]; }
 if wants cpu; then
-  command -v h2load >/dev/null || { echo "h2load is required for the cpu section (apt-get install nghttp2-client)" >&2; exit 2; }
   # Each Allocate row has a fresh fleet: its calls, warm-up and probes must fit in it.
   [ $((CALLS * REPEAT + WARMUP + 10)) -le $((SERVERS * 10)) ] || { echo "--calls x --repeat + --warmup must stay under the fleet's $((SERVERS * 10)) sessions" >&2; exit 2; }
+  command -v h2load >/dev/null || { echo "h2load is required for the cpu section (apt-get install nghttp2-client)" >&2; exit 2; }
 fi
 
 BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
