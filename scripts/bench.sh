@@ -53,7 +53,8 @@ fi
 BIN=Allocator.Service/bin/Release/net10.0/Allocator.Service.dll
 OUT=artifacts/bench; mkdir -p "$OUT"
 WORK=$(mktemp -d)
-REDIS_PORT=$((21000 + RANDOM % 20000))
+# Ports below Linux's ephemeral range (32768 up), where an outgoing connection may hold one.
+REDIS_PORT=$((20000 + RANDOM % 10000))
 NEXT_PORT=$((REDIS_PORT + 1))
 PIDS=(); REDIS_PORTS=()
 RP=$REDIS_PORT # the Redis that rcli and new replicas use
@@ -91,8 +92,12 @@ replica() {
     --Allocator:Inventory:DemoFleet="servers=$servers,nodes=$(( servers / 100 > 0 ? servers / 100 : 1 )),capacity=10,counter=rooms,fleet=bench" \
     --Logging:Console:FormatterName=simple "$@" >"$WORK/$name.log" 2>&1 &
   REPLICA_PID=$!; PIDS+=("$REPLICA_PID"); REPLICA_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
-  echo "replica $name did not start" >&2; return 1
+  for _ in $(seq 1200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$REPLICA_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "replica $name did not start; the end of its log:" >&2; tail -n 20 "$WORK/$name.log" >&2; return 1
 }
 wait_leader() { for _ in $(seq 600); do [ -n "$(rcli hget "{$1}:leader-info" replica)" ] && return 0; sleep 0.05; done; return 1; }
 wait_seeded() { for _ in $(seq 1200); do [ "$(rcli hlen "{$1}:gameservers")" -ge "$2" ] && return 0; sleep 0.05; done; return 1; }
