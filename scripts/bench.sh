@@ -127,7 +127,9 @@ fleet_rows() {
   stop_replicas TERM
 }
 
-if wants e2e || wants minreplicas; then
+# One table: this allocator's rows, then the comparator's.
+table_rows() { wants e2e || wants minreplicas || wants baseline; }
+if table_rows; then
   echo '| design | load | sent | ok/s | p50 ms | p90 ms | p99 ms | max ms | errors | servers in use | optimal | mean batch | leader CPU |'
   echo '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|'
 fi
@@ -141,15 +143,14 @@ if wants minreplicas; then
   fleet_rows benchwait m "this allocator, MinReplicas 1 (WAIT per batch)" --Allocator:MinReplicas=1
   stop_redis "$REPLICA_REDIS"
 fi
-wants e2e || wants minreplicas && echo
 
 # 2. The Agones-style comparator: same fleet, same closed-loop load.
 if wants baseline; then
   dotnet "$BIN" bench-baseline --redis "127.0.0.1:$REDIS_PORT" --prefix baseline --workers "$REPLICAS" \
     --concurrency "$CONCURRENCY" --duration "$DURATION" --fleet bench \
     --seed "servers=$SERVERS,nodes=$((SERVERS / 100)),capacity=10,counter=rooms,fleet=bench"
-  echo
 fi
+table_rows && echo
 
 # 3. Leader resume: a standby takes over from a killed leader; and a full load of the hash.
 if wants resume; then
