@@ -74,8 +74,7 @@ rcli() { redis-cli -p "$RP" "$@"; }
 start_redis() {
   local port=$1; shift
   REDIS_PORTS+=("$port")
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --dir "$WORK" \
-    --pidfile "$WORK/redis-$port.pid" "$@" >/dev/null
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --dir "$WORK" "$@" >/dev/null
   for _ in $(seq 100); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && return 0; sleep 0.05; done
   echo "redis on $port did not start" >&2; return 1
 }
@@ -185,6 +184,7 @@ TICK=$(getconf CLK_TCK)
 ticks() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
 redis_pid() { redis-cli -p "$1" info server | tr -d '\r' | awk -F: '/^process_id:/ {print $2}'; }
 path_of() { [ "$1" = health ] && echo /grpc.health.v1.Health/Check || echo /allocation.AllocationService/Allocate; }
+ready() { for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; return 1; }
 wait_port() { for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # h2 CALLS KIND: one h2load per URL of the row (CALLS split evenly), CONNECTIONS x STREAMS
@@ -294,7 +294,7 @@ cpu_group() {
   wait_leader "$prefix" && wait_seeded "$prefix" "$SERVERS" || { echo "no leader or fleet for $prefix" >&2; exit 1; }
   leader=$(rcli hget "{$prefix}:leader-info" replica)
   for name in "$leader" $(printf '%s\n' "${!url_of[@]}" | grep -vx "$leader" | sort); do
-    for _ in $(seq 1200); do curl -sf "http://127.0.0.1:${ops_of[$name]}/readyz" >/dev/null && break; sleep 0.05; done
+    ready "${ops_of[$name]}" || { echo "replica $name did not become ready" >&2; exit 1; }
     ROW_URLS+=("${url_of[$name]}"); ROW_PIDS+=("${PID_OF[$name]}"); ROW_OPS+=("${ops_of[$name]}")
   done
 }
