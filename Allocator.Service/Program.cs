@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "bench-baseline" => await BaselineCommand.RunAsync(args[1..]),
     "forward" => await ForwardCommand.RunAsync(args[1..]),
     "grpc-body" => await GrpcBodyCommand.RunAsync(args[1..]),
+    "occupancy" => await OccupancyCommand.RunAsync(args[1..]),
     "serve" => await ServeAsync(args[1..]),
     _ => await ServeAsync(args),
 };

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Allocator.Service.Leadership;
 using Allocator.Service.Storage;
-using Allocator.Tests.Helm;
 using Allocator.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -45,18 +43,8 @@ public class InspectScriptTests
 
     private static async Task<string> InspectAsync(RedisServer redis, KeyLayout keys)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = ChartRenderer.RepositoryRoot,
-        };
-        foreach (var arg in new[] { "scripts/inspect.sh", "--prefix", keys.Prefix, "-p", redis.Port.ToString() }) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1)); // a hang guard
-        Assert.True(process.ExitCode == 0, $"inspect.sh failed ({process.ExitCode}): {await error}");
-        return await output;
+        var (exitCode, output, error) = await ScriptRun.BashAsync("scripts/inspect.sh", "--prefix", keys.Prefix, "-p", redis.Port.ToString());
+        Assert.True(exitCode == 0, $"inspect.sh failed ({exitCode}): {error}");
+        return output;
     }
 }
