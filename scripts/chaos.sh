@@ -37,7 +37,8 @@ DOWN_AFTER=${DOWN_AFTER:-1000}   # Sentinel's down-after-milliseconds
 MIN_REPLICAS=${MIN_REPLICAS:-1}   # Allocator:MinReplicas of scenarios 7-10 (0 shows what it prevents)
 BIN=${BIN:-}
 WORK=$(mktemp -d)
-REDIS_PORT=$((21000 + RANDOM % 20000))
+# Below the ephemeral range (32768+), where an outgoing connection could take a port first.
+REDIS_PORT=$((20000 + RANDOM % 10000))
 NEXT_PORT=$((REDIS_PORT + 1))
 declare -A PID PORT VERSION
 PREFIX=""
