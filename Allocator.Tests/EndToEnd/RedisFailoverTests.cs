@@ -38,30 +38,61 @@ public class RedisFailoverTests
         Assert.Contains("waiting calls queued again", front.Log);
     }
 
+    /// <summary>
+    /// A Redis of the test's own and a leader on a user of its own, whose scripts can be made to
+    /// fail (as on a primary that went away) while other clients go on. Leases last 10 minutes:
+    /// a new term within a test's time can only come from a freed lease.
+    /// </summary>
+    private sealed class ScriptsFailing : IAsyncDisposable
+    {
+        private ConnectionMultiplexer _admin = null!;
+        public RedisServer Redis { get; private set; } = null!;
+        public string Prefix { get; } = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
+        public KeyLayout Keys => new(Prefix);
+        public IDatabase Db => Redis.Connection.GetDatabase();
+        public ReplicaProcess Leader { get; private set; } = null!;
+
+        public static async Task<ScriptsFailing> StartAsync(params string[] settings)
+        {
+            var setup = new ScriptsFailing { Redis = await RedisServer.StartOwnAsync() };
+            setup._admin = await ConnectionMultiplexer.ConnectAsync(setup.Redis.ConnectionString + ",allowAdmin=true");
+            await setup.AclAsync("on", ">secret", "~*", "&*", "+@all");
+            setup.Leader = await ReplicaProcess.StartAsync("leader", setup.Redis.ConnectionString, setup.Prefix,
+                ["--Allocator:RedisUser=allocator", "--Allocator:RedisPassword=secret", "--Allocator:LeaseTtl=00:10:00",
+                 "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo", .. settings]);
+            await Until.TrueAsync(async () => (long?)await setup.Db.StringGetAsync(setup.Keys.Epoch) == 1, "the first term begins", () => setup.Leader.Log);
+            return setup;
+        }
+
+        public Task FailScriptsAsync() => AclAsync("-eval", "-evalsha");
+
+        public Task RestoreScriptsAsync() => AclAsync("+eval", "+evalsha");
+
+        private Task AclAsync(params string[] rules) =>
+            _admin.GetServer(Redis.ConnectionString).ExecuteAsync("ACL", ["SETUSER", "allocator", .. rules]);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Leader.DisposeAsync();
+            _admin.Dispose();
+            await Redis.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_term_ended_by_a_Redis_failure_frees_its_lease_once_Redis_answers_instead_of_waiting_out_its_TTL()
     {
-        await using var redis = await RedisServer.StartOwnAsync();
-        var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
-        var keys = new KeyLayout(prefix);
-        var db = redis.Connection.GetDatabase();
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
-        var acl = admin.GetServer(redis.ConnectionString);
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "on", ">secret", "~*", "&*", "+@all");
-        // A lease of 10 minutes: a new term within the test's time can only come from the freed lease.
-        await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
-            "--Allocator:RedisUser=allocator", "--Allocator:RedisPassword=secret", "--Allocator:LeaseTtl=00:10:00",
-            "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
-        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 1, "the first term begins", () => leader.Log);
+        await using var setup = await ScriptsFailing.StartAsync();
+        var (db, keys, leader) = (setup.Db, setup.Keys, setup.Leader);
         var firstLock = (string?)await db.StringGetAsync(keys.Leader);
 
-        // Scripts fail (as on a primary that went away): the term ends on a Redis failure and its
-        // release fails too, so its lease stays (as on a promoted replica that has the key).
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "-eval", "-evalsha");
+        // The term ends on a Redis failure and its release fails too, so its lease stays (as on
+        // a promoted replica that has the key).
+        await setup.FailScriptsAsync();
         await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => leader.Log);
         Assert.Equal(firstLock, (string?)await db.StringGetAsync(keys.Leader));
 
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "+eval", "+evalsha");
+        await setup.RestoreScriptsAsync();
         await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 2, "a new term begins", () => leader.Log, seconds: 120);
         // The log line travels through the process' console; it can arrive after the epoch is seen.
         await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Freed the lease of this replica's term")), "the replica says it freed the lease", () => leader.Log);
@@ -71,28 +102,18 @@ public class RedisFailoverTests
     [Fact]
     public async Task After_a_term_ended_by_a_Redis_failure_a_ready_standby_leads_from_its_warm_copy()
     {
-        await using var redis = await RedisServer.StartOwnAsync();
-        var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
-        var keys = new KeyLayout(prefix);
-        var db = redis.Connection.GetDatabase();
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
-        var acl = admin.GetServer(redis.ConnectionString);
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "on", ">secret", "~*", "&*", "+@all");
-        // Long leases and a long head start: only the freed lease can start a term, and only the
-        // standby may take it within the test's time, however busy the machine.
-        await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
-            "--Allocator:RedisUser=allocator", "--Allocator:RedisPassword=secret", "--Allocator:LeaseTtl=00:10:00", "--Allocator:StandbyHeadStart=00:10:00",
-            "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
-        await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 1, "the first term begins", () => leader.Log);
-        await using var standby = await ReplicaProcess.StartAsync("standby", redis.ConnectionString, prefix, "--Allocator:LeaseTtl=00:10:00");
+        // A long head start: only the standby may take the freed lease within the test's time,
+        // however busy the machine.
+        await using var setup = await ScriptsFailing.StartAsync("--Allocator:StandbyHeadStart=00:10:00");
+        var (db, keys, leader) = (setup.Db, setup.Keys, setup.Leader);
+        await using var standby = await ReplicaProcess.StartAsync("standby", setup.Redis.ConnectionString, setup.Prefix, "--Allocator:LeaseTtl=00:10:00");
         await Until.TrueAsync(async () => ((string?)await db.HashGetAsync(keys.Members, "standby"))?.Contains("\"ready\":true") == true,
             "the standby is ready", () => standby.Log);
 
-        // The leader's scripts fail (as on a primary that went away): its term ends on a Redis
-        // failure, and its copy of the fleet with it.
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "-eval", "-evalsha");
+        // The leader's term ends on a Redis failure, and its copy of the fleet with it.
+        await setup.FailScriptsAsync();
         await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => leader.Log);
-        await acl.ExecuteAsync("ACL", "SETUSER", "allocator", "+eval", "+evalsha");
+        await setup.RestoreScriptsAsync();
 
         await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 2, "a new term begins", () => leader.Log + standby.Log, seconds: 120);
         await Until.TrueAsync(() => Task.FromResult(standby.Log.Contains("Leading: replica standby epoch 2")), "the standby says it leads", () => standby.Log);
