@@ -202,7 +202,7 @@ public static class LoadCommand
         // asking again afterwards did not end when it failed.
         var answeredInRun = calls.Where(c => c.Code == StatusCode.OK).Select(c => c.Ended).Order().ToList();
         var gap = LongestGapMs(answeredInRun, elapsed, out var gapEnded);
-        // When it ended (local clock), to find it in the replicas' logs.
+        // When it ended (UTC, as the replicas log), to find it in their logs.
         if (gapEnded > 0 && o.Get("bench-design", "").Length == 0) Console.Error.WriteLine($"{scenario}: longest gap {gap:F0} ms, ended at {startedAt.AddMilliseconds(Ms(gapEnded)):HH:mm:ss.fff}");
         if (o.Get("bench-design", "").Length == 0) refusals.Print(Console.Error, startedAt);
         if (o.Get("events", "") is { Length: > 0 } events) await refusals.WriteEventsAsync(events, startedAt, answeredInRun);
