@@ -64,7 +64,7 @@ public sealed class KubernetesTerm(WriteBackLedger ledger, KubernetesInventory? 
 
     public bool IsHeld(string requestId) => ledger.IsHeld(requestId);
 
-    public bool Record(QueuedRequest request, GameServer before, GameServer after, Outcome outcome) => ledger.Record(request, before, after, outcome);
+    public bool Record(QueuedRequest request, AllocationSpec spec, GameServer before, GameServer after, Outcome outcome) => ledger.Record(request, spec, before, after, outcome);
 
     public CommitWrite Committing(CommitWrite write, DateTimeOffset now)
     {

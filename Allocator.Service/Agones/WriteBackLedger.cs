@@ -78,7 +78,7 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
     /// write-behind, and while the server's move to Allocated is not yet in Kubernetes (a
     /// scale-down could otherwise delete the server the caller is sent to).
     /// </summary>
-    public bool Record(QueuedRequest request, GameServer before, GameServer after, Outcome outcome)
+    public bool Record(QueuedRequest request, AllocationSpec spec, GameServer before, GameServer after, Outcome outcome)
     {
         var delta = ServerDelta.Between(before, after);
         var id = NextId;
@@ -88,7 +88,7 @@ public sealed class WriteBackLedger(long epoch, bool writeBehind)
 
         if (!_batch.TryGetValue(after.Key, out var change)) _batch[after.Key] = change = new OutboxChange(after.Key, new ServerDelta(), []);
         change.Delta.Merge(delta);
-        if (ActionErrors.Find(request.Payload, before) is { Count: > 0 } errors)
+        if (ActionErrors.Find(spec, before) is { Count: > 0 } errors)
         {
             _batch[after.Key] = change = change with { ActionErrors = [.. change.ActionErrors ?? [], .. errors] };
         }

@@ -24,7 +24,7 @@ internal sealed class StandaloneTerm : IInventoryTerm
 
     public bool IsHeld(string requestId) => false;
 
-    public bool Record(QueuedRequest request, GameServer before, GameServer after, Outcome outcome) => false;
+    public bool Record(QueuedRequest request, Allocation.AllocationSpec spec, GameServer before, GameServer after, Outcome outcome) => false;
 
     public CommitWrite Committing(CommitWrite write, DateTimeOffset now) => write;
 

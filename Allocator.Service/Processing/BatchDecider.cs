@@ -74,7 +74,7 @@ public sealed class BatchDecider(Fleet fleet, AllocationEngine engine, TimeSpan 
             if (decision.Server is null) return Outcomes.Error(StatusCode.ResourceExhausted, "no game server matches the selectors");
 
             var outcome = new Outcome { Allocation = ResponseEncoder.ToResponse(decision.Server) };
-            held = records && source!.Record(request, decision.Before!, decision.Server, outcome);
+            held = records && source!.Record(request, spec, decision.Before!, decision.Server, outcome);
             return outcome;
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException)

@@ -60,7 +60,7 @@ public interface IInventoryTerm : IAsyncDisposable
     bool IsHeld(string requestId);
 
     /// <summary>One allocation was decided; true when its answer must wait for the source to confirm it.</summary>
-    bool Record(QueuedRequest request, GameServer before, GameServer after, Outcome outcome);
+    bool Record(QueuedRequest request, AllocationSpec spec, GameServer before, GameServer after, Outcome outcome);
 
     /// <summary>The batch is about to be committed: the source's part of the commit.</summary>
     CommitWrite Committing(CommitWrite write, DateTimeOffset now);
