@@ -16,13 +16,10 @@ public sealed record BenchRow(
     /// <summary>Servers with at least one session, and the fewest that could hold the same sessions.</summary>
     public static async Task<(int Used, int Optimal)> PackingAsync(StackExchange.Redis.IConnectionMultiplexer redis, Storage.KeyLayout keys, string fleet, string counter)
     {
-        var servers = (await redis.GetDatabase().HashGetAllAsync(keys.GameServers))
-            .Select(e => Storage.GameServerJson.Deserialize(e.Value!))
-            .Where(s => s.Labels.GetValueOrDefault("agones.dev/fleet") == fleet && s.Counters.ContainsKey(counter))
-            .ToList();
-        var sessions = servers.Sum(s => s.Counters[counter].Count);
-        var capacity = servers.Select(s => s.Counters[counter].Capacity).DefaultIfEmpty(1).Max();
-        return (servers.Count(s => s.Counters[counter].Count > 0), (int)Math.Ceiling(sessions / (double)Math.Max(1, capacity)));
+        var counters = await FleetOccupancy.ReadAsync(redis, keys, fleet, counter);
+        var sessions = counters.Sum(c => c.Count);
+        var capacity = counters.Select(c => c.Capacity).DefaultIfEmpty(1).Max();
+        return (counters.Count(c => c.Count > 0), (int)Math.Ceiling(sessions / (double)Math.Max(1, capacity)));
     }
 
     /// <summary>CPU seconds used so far by a process (utime + stime), from /proc; 0 when unknown.</summary>

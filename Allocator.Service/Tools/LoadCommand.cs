@@ -302,10 +302,7 @@ public static class LoadCommand
     }
 
     private static async Task<long> OccupancyAsync(ConnectionMultiplexer redis, KeyLayout keys, string fleet, string counter) =>
-        (await redis.GetDatabase().HashGetAllAsync(keys.GameServers))
-            .Select(e => GameServerJson.Deserialize(e.Value!))
-            .Where(s => s.Labels.GetValueOrDefault("agones.dev/fleet") == fleet && s.Counters.ContainsKey(counter))
-            .Sum(s => s.Counters[counter].Count);
+        (await FleetOccupancy.ReadAsync(redis, keys, fleet, counter)).Sum(c => c.Count);
 
     private static async Task<int> OverCapacityAsync(ConnectionMultiplexer redis, KeyLayout keys, string counter) =>
         (await redis.GetDatabase().HashGetAllAsync(keys.GameServers))

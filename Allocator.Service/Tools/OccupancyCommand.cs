@@ -16,12 +16,8 @@ public static class OccupancyCommand
         var o = CommandLine.Parse(args);
         var (fleet, counter) = (o.Get("fleet", "bench"), o.Get("counter", "rooms"));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(o.Get("redis", "127.0.0.1:6379"));
-        var counts = (await redis.GetDatabase().HashGetAllAsync(new KeyLayout(o.Get("prefix", "alloc")).GameServers))
-            .Select(e => GameServerJson.Deserialize(e.Value!))
-            .Where(s => s.Labels.GetValueOrDefault("agones.dev/fleet") == fleet && s.Counters.ContainsKey(counter))
-            .Select(s => s.Counters[counter].Count)
-            .ToList();
-        Console.WriteLine($"sessions={counts.Sum()} used={counts.Count(c => c > 0)}");
+        var counters = await FleetOccupancy.ReadAsync(redis, new KeyLayout(o.Get("prefix", "alloc")), fleet, counter);
+        Console.WriteLine($"sessions={counters.Sum(c => c.Count)} used={counters.Count(c => c.Count > 0)}");
         return 0;
     }
 }
