@@ -15,7 +15,6 @@ namespace Allocator.Service.Processing;
 /// </summary>
 public sealed class BatchLoop(
     KeyLayout keys,
-    ReadBatchScript readBatch,
     TermChores chores,
     BatchCommitter committer,
     WakeSignal wake,
@@ -29,7 +28,7 @@ public sealed class BatchLoop(
 {
     public async Task RunAsync(Term term, CancellationToken stopping)
     {
-        var reader = new BatchReader(keys, readBatch, replica);
+        var reader = new BatchReader(keys, replica, time);
         var decider = new BatchDecider(term.Fleet, new AllocationEngine(term.Fleet, new Random()), queue.Value.SettleLead, term.Source);
         var due = chores.Schedule();
         var answered = false;
@@ -47,15 +46,7 @@ public sealed class BatchLoop(
             if (await chores.RunDueAsync(term, due) == ChoreOutcome.HandOver) return;
 
             var batchStarted = Stopwatch.GetTimestamp();
-            var batch = reader.Claiming
-                ? await reader.ClaimAsync(term.Db, options.Value.BatchSize)
-                : await reader.ReadAsync(term.Db, term.Lease, options.Value.BatchSize);
-            if (batch is null)
-            {
-                ProcessingLog.Fenced(log, replica.Id, term.Epoch);
-                return;
-            }
-
+            var batch = await reader.NextAsync(term.Db, options.Value.BatchSize);
             var readTicks = Stopwatch.GetTimestamp() - batchStarted;
             var committed = await DecideAndCommitAsync(term, reader, decider, batch, stats, readTicks);
             stats.ReportEvery(TimeSpan.FromSeconds(10), log, term.Epoch);

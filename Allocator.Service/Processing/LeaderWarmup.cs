@@ -20,7 +20,6 @@ public sealed class LeaderWarmup(
     LeaderConnection redis,
     KeyLayout keys,
     BeginTermScript beginTerm,
-    ReadBatchScript readBatch,
     ReplicaIdentity replica,
     BatchCommitter committer,
     LeaseCandidate candidate,
@@ -83,16 +82,15 @@ public sealed class LeaderWarmup(
     }
 
     /// <summary>
-    /// The leader's Redis calls, made harmless: a lease that is not ours makes the read and
-    /// commit scripts return "fenced" before touching anything, so they load and run once.
+    /// The leader's Redis calls, made harmless: a lease that is not ours makes the commit script
+    /// return "fenced" before touching anything, and reads go to a scratch stream of our own.
     /// </summary>
     private async Task RehearseAsync(BatchDecider decider, string json, DateTimeOffset now)
     {
         // On the connection a leader commits on: with MinReplicas it is a connection of its own.
         var db = redis.Database;
         var notOurs = Lease.NotHeld("rehearsal-" + replica.Id);
-        var reader = new BatchReader(keys, readBatch, replica);
-        _ = await reader.ReadAsync(db, notOurs, 1);
+        var reader = new BatchReader(keys, replica, TimeProvider.System);
         var batch = new[] { new QueuedRequest(RequestKind.Allocation, "0-1", "warmup-rehearsal", replica.Id, now.AddMinutes(1).ToUnixTimeMilliseconds(), "", json) };
         _ = await reader.StoredResultsAsync(db, batch);
         _ = await committer.CommitAsync(db, notOurs, 1, decider.Decide(batch, new Dictionary<string, string>(), now));
@@ -102,12 +100,13 @@ public sealed class LeaderWarmup(
         await candidate.RehearseAsync(keys.WarmupLock(replica.Id));
         _ = await beginTerm.RunAsync(db, notOurs.LockId, replica.Id, replica.Version, now.ToUnixTimeMilliseconds());
 
-        // Claiming runs first in every term: rehearse it on a scratch stream of our own.
+        // Claiming runs first in every term, then reads: rehearse both on a scratch stream of our own.
         var scratch = keys.WarmupStream(replica.Id);
         try
         {
             await db.StreamCreateConsumerGroupAsync(scratch, KeyLayout.ProcessorGroup, "0-0", createStream: true);
             _ = await db.StreamAutoClaimAsync(scratch, KeyLayout.ProcessorGroup, replica.Id, 0, "0-0", 1);
+            _ = await db.StreamReadGroupAsync([new StreamPosition(scratch, StreamPosition.NewMessages), new StreamPosition(scratch, StreamPosition.NewMessages)], KeyLayout.ProcessorGroup, replica.Id, 1);
         }
         finally
         {

@@ -88,9 +88,18 @@ public sealed class CommitScript(KeyLayout keys)
         };
     }
 
+    /// <summary>The count, the newest id (so the script need not compare them all), the ids.</summary>
     private static void AddIds(List<RedisValue> args, IReadOnlyList<string> ids)
     {
         args.Add(ids.Count);
+        if (ids.Count == 0) return;
+        var newest = ids[0];
+        for (var i = 1; i < ids.Count; i++)
+        {
+            if (StreamIds.Older(newest, ids[i])) newest = ids[i];
+        }
+
+        args.Add(newest);
         foreach (var id in ids) args.Add(id);
     }
 }

@@ -22,7 +22,6 @@ public static class StorageServices
         services.TryAddSingleton<EnqueueScript>();
         services.TryAddSingleton<SettleScript>();
         services.TryAddSingleton<BeginTermScript>();
-        services.TryAddSingleton<ReadBatchScript>();
         services.TryAddSingleton<CommitScript>();
         services.TryAddSingleton<WriteBackScript>();
         services.TryAddSingleton<ReleaseScript>();

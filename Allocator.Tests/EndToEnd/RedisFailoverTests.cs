@@ -39,8 +39,8 @@ public class RedisFailoverTests
     }
 
     /// <summary>
-    /// A Redis of the test's own and a leader on a user of its own, whose scripts can be made to
-    /// fail (as on a primary that went away) while other clients go on. Leases last 10 minutes:
+    /// A Redis of the test's own and a leader on a user of its own, whose scripts and stream
+    /// reads can be made to fail (as on a primary that went away) while other clients go on. Leases last 10 minutes:
     /// a new term within a test's time can only come from a freed lease.
     /// </summary>
     private sealed class ScriptsFailing : IAsyncDisposable
@@ -64,9 +64,9 @@ public class RedisFailoverTests
             return setup;
         }
 
-        public Task FailScriptsAsync() => AclAsync("-eval", "-evalsha");
+        public Task FailScriptsAsync() => AclAsync("-eval", "-evalsha", "-xreadgroup");
 
-        public Task RestoreScriptsAsync() => AclAsync("+eval", "+evalsha");
+        public Task RestoreScriptsAsync() => AclAsync("+eval", "+evalsha", "+xreadgroup");
 
         private Task AclAsync(params string[] rules) =>
             _admin.GetServer(Redis.ConnectionString).ExecuteAsync("ACL", ["SETUSER", "allocator", .. rules]);

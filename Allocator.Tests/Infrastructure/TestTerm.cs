@@ -25,7 +25,7 @@ internal static class TestTerm
     public static async Task<long> EpochAsync(IDatabase db, KeyLayout keys, string lockId) =>
         (await new BeginTermScript(keys).RunAsync(db, lockId, "tester", "1", 0))?.Epoch ?? -1;
 
-    public static BatchReader Reader(KeyLayout keys) => new(keys, new ReadBatchScript(keys), new ReplicaIdentity("tester", "1"));
+    public static BatchReader Reader(KeyLayout keys) => new(keys, new ReplicaIdentity("tester", "1"), TimeProvider.System);
 
     public static BatchCommitter Committer(KeyLayout keys, TimeSpan? requestHistory = null, int minReplicas = 0)
     {

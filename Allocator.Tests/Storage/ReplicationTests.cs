@@ -42,7 +42,7 @@ public sealed class ReplicationTests : IAsyncLifetime
         var lease = await TestTerm.BeginAsync(_primary.Connection, keys);
         var committer = TestTerm.Committer(keys, minReplicas: 1);
         await db.StreamAddAsync(keys.Requests, [new(EntryFields.Id, "r1"), new(EntryFields.Replica, "front-1"), new(EntryFields.Request, "{}")]);
-        var batch = (await TestTerm.Reader(keys).ReadAsync(db, lease, 10))!;
+        var batch = (await TestTerm.Reader(keys).ReadAsync(db, 10))!;
         var replies = new TaskCompletionSource<ReplyBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _primary.Connection.GetSubscriber().SubscribeAsync(keys.Reply("front-1"), (_, m) => replies.TrySetResult(ReplyBatch.Parser.ParseFrom((byte[])m!)));
         var settle = new SettleScript(keys);

@@ -31,8 +31,8 @@
 -- then one (outcome json, ttl ms) pair per result key; json '': the answer is held for the
 -- write-back, so the result key is only checked, and its held marker is set for ttl instead
 -- (a front settling the call at its deadline must not store an answer over it)
--- then a acked request-stream ids, then a ids
--- then i acked inventory-stream ids, then i ids
+-- then a acked request-stream ids, then (when a > 0) the newest of them, then the a ids
+-- then i acked inventory-stream ids, then (when i > 0) the newest of them, then the i ids
 -- then c reply messages, then c (channel, payload) pairs
 -- Returns 'ok' (the commit counter is now ARGV[9] + 1); 'fenced' when the lease or term is not
 -- ours; 'behind' when the commit counter is not ARGV[9]; 'nogroup' when a stream or its
@@ -75,19 +75,24 @@ local at = 10
 redis.call('INCR', KEYS[8])
 local written = {}
 
+-- HSET and HDEL take many fields per call (a call per server costs more than the write), in
+-- chunks that stay inside Lua's unpack limit (a seed commits every server at once).
+local chunk = 1000
 local n = tonumber(ARGV[at]); at = at + 1
-for _ = 1, n do
-  redis.call('HSET', KEYS[3], ARGV[at], ARGV[at + 1])
-  written[#written + 1] = ARGV[at]
-  at = at + 2
+for first = at, at + 2 * n - 1, 2 * chunk do
+  local last = math.min(first + 2 * chunk, at + 2 * n) - 1
+  redis.call('HSET', KEYS[3], unpack(ARGV, first, last))
+  for k = first, last, 2 do written[#written + 1] = ARGV[k] end
 end
+at = at + 2 * n
 
 n = tonumber(ARGV[at]); at = at + 1
-for _ = 1, n do
-  redis.call('HDEL', KEYS[3], ARGV[at])
-  written[#written + 1] = ARGV[at]
-  at = at + 1
+for first = at, at + n - 1, chunk do
+  local last = math.min(first + chunk, at + n) - 1
+  redis.call('HDEL', KEYS[3], unpack(ARGV, first, last))
+  for k = first, last do written[#written + 1] = ARGV[k] end
 end
+at = at + n
 
 -- Followers (standby replicas) replay this log to keep a warm copy of the hash.
 if #written > 0 then
@@ -131,21 +136,20 @@ local now = redis.call('TIME')
 local cutoff = math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - history) .. '-0'
 
 -- Acknowledge, then drop history older than the window. Never trims an entry that is
--- pending, or newer than this batch (it may not have been delivered yet).
+-- pending, or newer than this batch (it may not have been delivered yet). The trim is
+-- approximate (whole stream nodes): exact trimming rewrites a node per entry, which cost
+-- more than the rest of the commit.
 local function ack(stream)
   local count = tonumber(ARGV[at]); at = at + 1
   if count == 0 then return end
+  local newest = ARGV[at]; at = at + 1
   redis.call('XACK', stream, group, unpack(ARGV, at, at + count - 1))
-  local newest = ARGV[at]
-  for k = at + 1, at + count - 1 do
-    if older(newest, ARGV[k]) then newest = ARGV[k] end
-  end
   at = at + count
   local minid = cutoff
   if older(newest, minid) then minid = newest end
   local pending = redis.call('XPENDING', stream, group)
   if tonumber(pending[1]) > 0 and older(pending[2], minid) then minid = pending[2] end
-  redis.call('XTRIM', stream, 'MINID', minid)
+  redis.call('XTRIM', stream, 'MINID', '~', minid)
 end
 
 ack(KEYS[4])
