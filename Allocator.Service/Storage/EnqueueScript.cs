@@ -32,13 +32,10 @@ public sealed class EnqueueScript(KeyLayout keys)
             foreach (var (field, value) in fields) (args[at++], args[at++]) = (field, value);
         }
 
+        // Only the requests that already had a final answer come back: (position, answer) pairs.
         var reply = (RedisResult[])(await _script.RunAsync(db, keyList, args))!;
         var answers = new string?[entries.Count];
-        for (var e = 0; e < entries.Count; e++)
-        {
-            if ((string?)reply[2 * e] == "result") answers[e] = (string)reply[2 * e + 1]!;
-        }
-
+        for (var i = 0; i + 1 < reply.Length; i += 2) answers[(int)reply[i] - 1] = (string)reply[i + 1]!;
         return answers;
     }
 }

@@ -12,7 +12,8 @@
 -- ARGV[2] 1 when answers wait for replication, else 0
 -- ARGV[3] f, the number of (field, value) pairs of each stream entry
 -- ARGV[4..] n entries of f (field, value) pairs, in the order of the result keys
--- Returns 2n values: per request 'result', <outcome json> or 'queued', <entry id>.
+-- Returns, for each request that already has a final answer (the others are queued), its
+-- 1-based position and that answer: a flat list, empty when every request was queued.
 local replicated = ARGV[2] == '1'
 local f = tonumber(ARGV[3])
 local existing = redis.call('MGET', unpack(KEYS, 3))
@@ -29,11 +30,10 @@ for k = 1, #existing do
     final = commit == 0 or commit <= mark
   end
   if final then
-    out[#out + 1] = 'result'
+    out[#out + 1] = k
     out[#out + 1] = answer
   else
-    out[#out + 1] = 'queued'
-    out[#out + 1] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, at, at + 2 * f - 1))
+    redis.call('XADD', KEYS[1], '*', unpack(ARGV, at, at + 2 * f - 1))
     queued = queued + 1
   end
   at = at + 2 * f
