@@ -64,10 +64,15 @@ public sealed class TwoFleets : IAsyncLifetime
     public static void WriteClientSecret(string folder, X509Certificate2 client, string ca)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "tls.crt"), client.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(folder, "tls.key"), client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        var (certificate, key) = Pem(client);
+        File.WriteAllText(Path.Combine(folder, "tls.crt"), certificate);
+        File.WriteAllText(Path.Combine(folder, "tls.key"), key);
         File.WriteAllText(Path.Combine(folder, "ca.crt"), ca);
     }
+
+    /// <summary>A client certificate and its key as PEM, as a Secret holds them.</summary>
+    public static (string Certificate, string Key) Pem(X509Certificate2 client) =>
+        (client.ExportCertificatePem(), client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
 
     public async Task DisposeAsync()
     {
