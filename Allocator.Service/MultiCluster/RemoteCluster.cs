@@ -56,12 +56,20 @@ public sealed class RemoteCluster(IClientCredentialSource credentials, ClusterCh
             }
             catch (RpcException e)
             {
-                last = new ClusterAnswer(policy, endpoint.ToString(), e.StatusCode, e.Status.Detail);
+                last = new ClusterAnswer(policy, endpoint.ToString(), e.StatusCode, Describe(e));
                 if (e.StatusCode != StatusCode.Unavailable) break;
             }
         }
 
         return ClusterAttempt.Refused(last!);
+    }
+
+    /// <summary>The status detail, and for a call that never reached the cluster, why (grpc-dotnet says only "Error connecting to subchannel.").</summary>
+    private static string Describe(RpcException e)
+    {
+        var cause = e.Status.DebugException;
+        while (cause?.InnerException is not null) cause = cause.InnerException;
+        return cause is null || e.Status.Detail.Contains(cause.Message, StringComparison.Ordinal) ? e.Status.Detail : $"{e.Status.Detail} {cause.Message}";
     }
 
     /// <summary>A cluster that cannot be called as configured: FAILED_PRECONDITION, naming the policy and what to fix.</summary>
