@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Allocation.V1;
+using Allocator.Service.MultiCluster;
 using Allocator.Service.Queue;
 using Allocator.Service.Telemetry;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -11,10 +11,10 @@ namespace Allocator.Service.Api;
 /// <summary>
 /// Agones' <c>allocation.AllocationService/Allocate</c> (gRPC, and REST through JSON
 /// transcoding): validate, queue for the leader, wait for its answer. Errors: INVALID_ARGUMENT
-/// (names the field), UNIMPLEMENTED (multi-cluster), RESOURCE_EXHAUSTED (nothing matches),
+/// (names the field), UNIMPLEMENTED (multi-cluster when it is off), RESOURCE_EXHAUSTED (nothing matches),
 /// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
+public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAllocation multiCluster, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
     public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
@@ -50,21 +50,16 @@ public sealed class AllocationApi(RequestSubmitter submitter, AllocatorMetrics m
 
     private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, string requestId, ServerCallContext context)
     {
-        if (request.MultiClusterSetting?.Enabled == true)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "multiClusterSetting.enabled: multi-cluster allocation is not supported"));
-        }
-
         var problem = AllocationRequestValidator.Validate(request, api.Value.ListMaxItems);
         if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
 
-        var outcome = await submitter.SubmitAsync(
-            RequestKind.Allocation,
-            requestId,
-            JsonFormatter.Default.Format(request),
-            CallSettings.TraceParent(context),
-            CallSettings.Deadline(context, options.Value, time),
-            context.CancellationToken);
+        var deadline = CallSettings.Deadline(context, options.Value, time);
+        if (request.MultiClusterSetting?.Enabled == true)
+        {
+            return await multiCluster.AllocateAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
+        }
+
+        var outcome = await submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
         return outcome.ThrowIfError().Allocation
             ?? throw new RpcException(new Status(StatusCode.Internal, "answer carried no allocation"));
     }

@@ -70,7 +70,8 @@ public static class AllocationRequestValidator
             }
         }
 
-        return ValidateMetadata("metadata", request.Metadata) ?? ValidateMetadata("metaPatch", request.MetaPatch);
+        return ValidateMetadata("metadata", request.Metadata) ?? ValidateMetadata("metaPatch", request.MetaPatch)
+            ?? (request.MultiClusterSetting?.PolicySelector is { } policies ? ValidateLabels("multiClusterSetting.policySelector.matchLabels", policies.MatchLabels) : null);
     }
 
     private static string? ValidateSelectors(string field, IList<GameServerSelector> selectors)

@@ -2,6 +2,7 @@ using Allocator.Service.Agones;
 using Allocator.Service.Api;
 using Allocator.Service.Inventory;
 using Allocator.Service.Leadership;
+using Allocator.Service.MultiCluster;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Service.Security;
@@ -41,6 +42,7 @@ public static class AllocatorHost
             .AddProcessing(configuration)
             .AddInventory(configuration)
             .AddAgones(configuration)
+            .AddMultiCluster(configuration)
             .AddApi(configuration)
             .AddHealth()
             .AddTelemetry(configuration);

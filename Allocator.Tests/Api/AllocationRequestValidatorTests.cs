@@ -34,6 +34,7 @@ public class AllocationRequestValidatorTests
         { """{"gameServerSelectors":[{"matchExpressions":[{"key":"bad-.example/x","operator":"Exists"}]}]}""", "gameServerSelectors[0].matchExpressions[0].key" },
         { """{"metadata":{"labels":{"Upper.example/x":"y"}}}""", "metadata.labels[Upper.example/x]" },
         { """{"metaPatch":{"annotations":{".example/x":"y"}}}""", "metaPatch.annotations[.example/x]" },
+        { """{"multiClusterSetting":{"enabled":true,"policySelector":{"matchLabels":{"region":"eu west"}}}}""", "multiClusterSetting.policySelector.matchLabels[region]" },
     };
 
     [Theory]

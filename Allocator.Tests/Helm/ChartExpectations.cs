@@ -17,7 +17,7 @@ internal static class ChartExpectations
         "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
         "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile", "Tls__ClientCaDirectory",
         "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
-        "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "Otlp__Endpoint",
+        "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "MultiCluster__Enabled", "MultiCluster__ClusterName", "Otlp__Endpoint",
     }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Environment variables the chart may set besides the settings above.</summary>
@@ -42,6 +42,16 @@ internal static class ChartExpectations
         ["events"] = ["create"],
     };
 
+    /// <summary>
+    /// What multi-cluster allocation adds to <see cref="KubernetesModeRbac"/>, beside the
+    /// GameServers: every replica's policy watch, and the GET of each client Secret a policy names.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> MultiClusterRbac = new Dictionary<string, string[]>
+    {
+        ["multicluster.agones.dev/gameserverallocationpolicies"] = ["list", "watch"],
+        ["secrets"] = ["get"],
+    };
+
     /// <summary>Value sets every structural test renders (name → renderer arguments).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Scenarios = new Dictionary<string, string[]>
     {
@@ -59,6 +69,7 @@ internal static class ChartExpectations
         ],
         ["kubernetes-all-namespaces"] = ["--set", "inventory.source=kubernetes"],
         ["kubernetes-namespace-list"] = ["--set", "inventory.source=kubernetes", "--set", "kubernetes.namespaces={games,tournaments}"],
+        ["kubernetes-multicluster"] = ["--set", "inventory.source=kubernetes,multiCluster.enabled=true,multiCluster.clusterName=eu-west"],
         ["plaintext"] = ["--set", "tls.enabled=false"],
         ["everything-set"] = ["-f", Path.Combine(ChartRenderer.RepositoryRoot, "Allocator.Tests", "Helm", "everything-values.yaml")],
     };

@@ -79,7 +79,7 @@ public class ChartRbacTests
         ChartExpectations.KubernetesModeRbac.Where(r => r.Key == "pods").ToDictionary();
 
     /// <summary>apiGroup/resource → verbs of a Role or ClusterRole (core group: resource alone).</summary>
-    private static Dictionary<string, string[]> Rules(Manifest role)
+    internal static Dictionary<string, string[]> Rules(Manifest role)
     {
         var rules = new Dictionary<string, string[]>();
         foreach (var rule in role.Items("rules"))

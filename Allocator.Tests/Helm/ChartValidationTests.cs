@@ -28,6 +28,7 @@ public class ChartValidationTests
     [InlineData("image.repository=registry.example.com/allocator", "is a placeholder (example.com)")]
     [InlineData("service.type=Ingress", "service.type must be ClusterIP, LoadBalancer or NodePort")]
     [InlineData("inventory.source=kubernetes,inventory.seedConfigMap=seed", "inventory.seed / seedConfigMap / demoFleet are for stand-alone mode")]
+    [InlineData("multiCluster.enabled=true", "multiCluster.enabled needs inventory.source=kubernetes")]
     [InlineData("inventory.seedConfigMap=seed,inventory.seed[0].name=gs-1", "inventory.seed and inventory.seedConfigMap are both set")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {

@@ -13,7 +13,7 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 
 /// <summary>
 /// Kestrel on 127.0.0.1, a free port, plain HTTP/1.1 (the client's HTTP/2 request falls back to it, as
-/// it does against any cleartext server), with the API server's paths for GameServers and Pods. Any
+/// it does against any cleartext server), with the API server's paths for GameServers, Pods, Events, GameServerAllocationPolicies and Secrets. Any
 /// other path is a 404 Status.
 /// </summary>
 internal sealed class ApiHost(WebApplication app, CancellationTokenSource stopping) : IAsyncDisposable
@@ -49,6 +49,8 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         MapResource(app, ResourceType.GameServers, "/apis/agones.dev/v1", store, responder, watches, counters);
         MapResource(app, ResourceType.Pods, "/api/v1", store, responder, watches, counters);
         MapResource(app, ResourceType.Events, "/api/v1", store, responder, watches, counters);
+        MapResource(app, ResourceType.AllocationPolicies, "/apis/multicluster.agones.dev/v1", store, responder, watches, counters);
+        MapResource(app, ResourceType.Secrets, "/api/v1", store, responder, watches, counters);
         app.Map("{**path}", context => responder.RespondAsync(context, _ => throw ApiStatus.UnknownPath()));
 
         await app.StartAsync();

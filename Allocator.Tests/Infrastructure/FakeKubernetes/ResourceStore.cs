@@ -133,6 +133,7 @@ internal sealed partial class ResourceStore(TimeProvider time, ApiSettings setti
     {
         WriteRules.Validate(obj, type, name);
         if (type == ResourceType.GameServers) GameServerSchema.Validate(obj, name, settings.ListMaxItems);
+        if (type == ResourceType.AllocationPolicies) AllocationPolicySchema.Validate(obj, name);
     }
 
     private IEnumerable<JsonObject> Current(ResourceType type) =>

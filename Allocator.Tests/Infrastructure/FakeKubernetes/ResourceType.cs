@@ -8,6 +8,9 @@ internal sealed record ResourceType(string Group, string Version, string Kind, s
     // Agones' GameServer CRD declares no status subresource (install/helm/agones/templates/crds/gameserver.yaml).
     public static readonly ResourceType GameServers = new("agones.dev", "v1", "GameServer", "gameservers", Custom: true, StatusSubresource: false);
     public static readonly ResourceType Pods = new("", "v1", "Pod", "pods", Custom: false, StatusSubresource: true);
+    // Agones' GameServerAllocationPolicy CRD (install/helm/agones/templates/crds/gameserverallocationpolicy.yaml) has no subresources.
+    public static readonly ResourceType AllocationPolicies = new("multicluster.agones.dev", "v1", "GameServerAllocationPolicy", "gameserverallocationpolicies", Custom: true, StatusSubresource: false);
+    public static readonly ResourceType Secrets = new("", "v1", "Secret", "secrets", Custom: false, StatusSubresource: false);
     public static readonly ResourceType Events = new("", "v1", "Event", "events", Custom: false, StatusSubresource: false);
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";

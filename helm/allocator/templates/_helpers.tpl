@@ -131,6 +131,20 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- if .Values.multiCluster.enabled }}
+# Multi-cluster allocation: every replica watches Agones' GameServerAllocationPolicies and reads
+# the client-certificate Secrets they name (secretName), in the policies' namespaces.
+- apiGroups: ["multicluster.agones.dev"]
+  resources: ["gameserverallocationpolicies"]
+  verbs: ["list", "watch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+  {{- with .Values.multiCluster.secretNames }}
+  resourceNames:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "allocator.rbac.podRules" -}}
