@@ -137,8 +137,7 @@ local cutoff = math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2])
 
 -- Acknowledge, then drop history older than the window. Never trims an entry that is
 -- pending, or newer than this batch (it may not have been delivered yet). The trim is
--- approximate (whole stream nodes): exact trimming rewrites a node per entry, which cost
--- more than the rest of the commit.
+-- approximate: whole stream nodes, so a little more history than the window stays.
 local function ack(stream)
   local count = tonumber(ARGV[at]); at = at + 1
   if count == 0 then return end
