@@ -8,8 +8,8 @@ namespace Allocator.Service.KubernetesApi;
 
 public sealed class GameServerAllocation
 {
-    public string? ApiVersion { get; set; }
-    public string? Kind { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyOrder(-2)] public string? Kind { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyOrder(-1)] public string? ApiVersion { get; set; }
     public ObjectMeta Metadata { get; set; } = new();
     public GameServerAllocationSpec Spec { get; set; } = new();
     public GameServerAllocationStatus? Status { get; set; }

@@ -7,15 +7,16 @@ namespace Allocator.Service.KubernetesApi;
 /// and client-go report them as they report the API server's own (reason, code, causes).
 /// </summary>
 public sealed record KubernetesStatus(
-    string Message,
-    string Reason,
-    int Code,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StatusDetails? Details = null)
+    [property: JsonPropertyOrder(1)] string Message,
+    [property: JsonPropertyOrder(2)] string Reason,
+    [property: JsonPropertyOrder(4)] int Code,
+    [property: JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StatusDetails? Details = null)
 {
-    public string Kind => "Status";
-    public string ApiVersion => "v1";
-    public Dictionary<string, string> Metadata { get; } = [];
-    public string Status => "Failure";
+    // The API server's field order: kind, apiVersion, metadata, status, message, reason, details, code.
+    [JsonPropertyOrder(-4)] public string Kind => "Status";
+    [JsonPropertyOrder(-3)] public string ApiVersion => "v1";
+    [JsonPropertyOrder(-2)] public Dictionary<string, string> Metadata { get; } = [];
+    [JsonPropertyOrder(-1)] public string Status => "Failure";
 
     public static KubernetesStatus BadRequest(string message) => new(message, "BadRequest", 400);
 

@@ -9,6 +9,7 @@ internal sealed record ResourceType(string Group, string Version, string Kind, s
     public static readonly ResourceType GameServers = new("agones.dev", "v1", "GameServer", "gameservers", Custom: true, StatusSubresource: false);
     public static readonly ResourceType Pods = new("", "v1", "Pod", "pods", Custom: false, StatusSubresource: true);
     public static readonly ResourceType Events = new("", "v1", "Event", "events", Custom: false, StatusSubresource: false);
+    public static readonly ResourceType ConfigMaps = new("", "v1", "ConfigMap", "configmaps", Custom: false, StatusSubresource: false);
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
