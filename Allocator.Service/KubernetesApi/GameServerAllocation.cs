@@ -30,26 +30,26 @@ public sealed class GameServerAllocationSpec
 {
     public MultiClusterSetting? MultiClusterSetting { get; set; }
     public GameServerSelector? Required { get; set; }
-    public List<GameServerSelector>? Preferred { get; set; }
-    public List<Priority>? Priorities { get; set; }
-    public List<GameServerSelector>? Selectors { get; set; }
+    public List<GameServerSelector?>? Preferred { get; set; }
+    public List<Priority?>? Priorities { get; set; }
+    public List<GameServerSelector?>? Selectors { get; set; }
     public string? Scheduling { get; set; }
     public MetaPatch? Metadata { get; set; }
-    public Dictionary<string, CounterAction>? Counters { get; set; }
-    public Dictionary<string, ListAction>? Lists { get; set; }
+    public Dictionary<string, CounterAction?>? Counters { get; set; }
+    public Dictionary<string, ListAction?>? Lists { get; set; }
 }
 
 public class LabelSelector
 {
-    public Dictionary<string, string>? MatchLabels { get; set; }
-    public List<LabelSelectorRequirement>? MatchExpressions { get; set; }
+    public Dictionary<string, string?>? MatchLabels { get; set; }
+    public List<LabelSelectorRequirement?>? MatchExpressions { get; set; }
 }
 
 public sealed class LabelSelectorRequirement
 {
     public string? Key { get; set; }
     public string? Operator { get; set; }
-    public List<string>? Values { get; set; }
+    public List<string?>? Values { get; set; }
 }
 
 public sealed class GameServerSelector : LabelSelector
@@ -57,8 +57,8 @@ public sealed class GameServerSelector : LabelSelector
     public string? GameServerState { get; set; }
     /// <summary>Agones' alpha player filter: read so the body parses, not applied (the gRPC API has no such field either).</summary>
     public JsonObject? Players { get; set; }
-    public Dictionary<string, CounterSelector>? Counters { get; set; }
-    public Dictionary<string, ListSelector>? Lists { get; set; }
+    public Dictionary<string, CounterSelector?>? Counters { get; set; }
+    public Dictionary<string, ListSelector?>? Lists { get; set; }
 }
 
 public sealed class CounterSelector
@@ -92,12 +92,19 @@ public sealed class CounterAction
 
 public sealed class ListAction
 {
-    public List<string>? AddValues { get; set; }
-    public List<string>? DeleteValues { get; set; }
+    public List<string?>? AddValues { get; set; }
+    public List<string?>? DeleteValues { get; set; }
     public long? Capacity { get; set; }
 }
 
 public sealed class MetaPatch
+{
+    public Dictionary<string, string?>? Labels { get; set; }
+    public Dictionary<string, string?>? Annotations { get; set; }
+}
+
+/// <summary>The allocated game server's labels and annotations, in the status.</summary>
+public sealed class GameServerMetadata
 {
     public Dictionary<string, string>? Labels { get; set; }
     public Dictionary<string, string>? Annotations { get; set; }
@@ -119,7 +126,7 @@ public sealed class GameServerAllocationStatus
     public List<NodeAddress>? Addresses { get; set; }
     public string? NodeName { get; set; }
     public string Source { get; set; } = "";
-    public MetaPatch? Metadata { get; set; }
+    public GameServerMetadata? Metadata { get; set; }
     public Dictionary<string, CounterStatus>? Counters { get; set; }
     public Dictionary<string, ListStatus>? Lists { get; set; }
 }

@@ -33,7 +33,7 @@ public sealed class KubernetesApiOptions
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-public sealed class KubernetesApiOptionsValidator(IOptions<TransportOptions> transport) : SettingsValidator<KubernetesApiOptions>
+public sealed class KubernetesApiOptionsValidator(IOptions<TransportOptions> transport, IOptions<Agones.KubernetesOptions> kubernetes) : SettingsValidator<KubernetesApiOptions>
 {
     public override IEnumerable<string> Problems(KubernetesApiOptions o)
     {
@@ -42,6 +42,12 @@ public sealed class KubernetesApiOptionsValidator(IOptions<TransportOptions> tra
         if (o.Authorize && transport.Value.Plaintext)
         {
             yield return "Allocator:KubernetesApi:Authorize needs TLS: in plaintext there is no front-proxy certificate, so no authenticated user to authorise (set Allocator:Plaintext=false).";
+        }
+
+        var needsApiServer = !transport.Value.Plaintext && (o.RequestHeaderCaFile.Length == 0 || o.Authorize);
+        if (needsApiServer && !kubernetes.Value.HasApiServer)
+        {
+            yield return "Allocator:KubernetesApi: the request-header ConfigMap (no RequestHeaderCaFile) and Authorize need an API server: not running in a cluster and no kubeconfig found; set Allocator:Kubernetes:Host or KUBECONFIG, or Allocator:KubernetesApi:RequestHeaderCaFile.";
         }
 
         foreach (var (name, value) in new[] { ("UsernameHeaders", o.UsernameHeaders), ("GroupHeaders", o.GroupHeaders) })

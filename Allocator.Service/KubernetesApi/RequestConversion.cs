@@ -7,7 +7,8 @@ namespace Allocator.Service.KubernetesApi;
 /// same validation, queue and leader. The spec's strings that are enums in the proto are checked
 /// here (a cause each, named as Agones names the field); everything else is the validator's.
 /// Selectors, preferred and required go to their proto twins: the engine and the validator
-/// treat them as Agones does.
+/// treat them as Agones does. A JSON null in a list or map is the zero value, as Kubernetes'
+/// decoder reads it (an empty selector, an empty string), and the validator judges that.
 /// </summary>
 public static class RequestConversion
 {
@@ -19,20 +20,20 @@ public static class RequestConversion
         request.PreferredGameServerSelectors.AddRange(Selectors(spec.Preferred, "spec.preferred", causes));
         if (spec.Required is { } required) request.RequiredGameServerSelector = Selector(required, "spec.required", causes);
 #pragma warning restore CS0612
-        for (var i = 0; i < (spec.Priorities?.Count ?? 0); i++) request.Priorities.Add(Priority(spec.Priorities![i], $"spec.priorities[{i}]", causes));
+        for (var i = 0; i < (spec.Priorities?.Count ?? 0); i++) request.Priorities.Add(Priority(spec.Priorities![i] ?? new(), $"spec.priorities[{i}]", causes));
         foreach (var (key, action) in spec.Counters ?? [])
         {
-            request.Counters[key] = new Proto.CounterAction { Action = action.Action, Amount = action.Amount, Capacity = action.Capacity };
+            request.Counters[key] = new Proto.CounterAction { Action = action?.Action, Amount = action?.Amount, Capacity = action?.Capacity };
         }
 
         foreach (var (key, action) in spec.Lists ?? [])
         {
-            request.Lists[key] = new Proto.ListAction { AddValues = { action.AddValues ?? [] }, DeleteValues = { action.DeleteValues ?? [] }, Capacity = action.Capacity };
+            request.Lists[key] = new Proto.ListAction { AddValues = { Strings(action?.AddValues) }, DeleteValues = { Strings(action?.DeleteValues) }, Capacity = action?.Capacity };
         }
 
         if (spec.Metadata is { } patch)
         {
-            request.Metadata = new Proto.MetaPatch { Labels = { patch.Labels ?? [] }, Annotations = { patch.Annotations ?? [] } };
+            request.Metadata = new Proto.MetaPatch { Labels = { Strings(patch.Labels) }, Annotations = { Strings(patch.Annotations) } };
         }
 
         if (spec.MultiClusterSetting is { } multiCluster) request.MultiClusterSetting = MultiCluster(multiCluster, causes);
@@ -51,12 +52,12 @@ public static class RequestConversion
         }
     }
 
-    private static IEnumerable<Proto.GameServerSelector> Selectors(List<GameServerSelector>? selectors, string field, List<StatusCause> causes) =>
-        (selectors ?? []).Select((s, i) => Selector(s, $"{field}[{i}]", causes)).ToList();
+    private static IEnumerable<Proto.GameServerSelector> Selectors(List<GameServerSelector?>? selectors, string field, List<StatusCause> causes) =>
+        (selectors ?? []).Select((s, i) => Selector(s ?? new(), $"{field}[{i}]", causes)).ToList();
 
     private static Proto.GameServerSelector Selector(GameServerSelector selector, string field, List<StatusCause> causes)
     {
-        var proto = new Proto.GameServerSelector { MatchLabels = { selector.MatchLabels ?? [] } };
+        var proto = new Proto.GameServerSelector { MatchLabels = { Strings(selector.MatchLabels) } };
         switch (selector.GameServerState)
         {
             case null or "" or "Ready": proto.GameServerState = Proto.GameServerSelector.Types.GameServerState.Ready; break;
@@ -66,17 +67,17 @@ public static class RequestConversion
 
         for (var i = 0; i < (selector.MatchExpressions?.Count ?? 0); i++)
         {
-            proto.MatchExpressions.Add(Expression(selector.MatchExpressions![i], $"{field}.matchExpressions[{i}]", causes));
+            proto.MatchExpressions.Add(Expression(selector.MatchExpressions![i] ?? new(), $"{field}.matchExpressions[{i}]", causes));
         }
 
         foreach (var (key, c) in selector.Counters ?? [])
         {
-            proto.Counters[key] = new Proto.CounterSelector { MinCount = c.MinCount, MaxCount = c.MaxCount, MinAvailable = c.MinAvailable, MaxAvailable = c.MaxAvailable };
+            proto.Counters[key] = c is null ? new() : new Proto.CounterSelector { MinCount = c.MinCount, MaxCount = c.MaxCount, MinAvailable = c.MinAvailable, MaxAvailable = c.MaxAvailable };
         }
 
         foreach (var (key, l) in selector.Lists ?? [])
         {
-            proto.Lists[key] = new Proto.ListSelector { ContainsValue = l.ContainsValue ?? "", MinAvailable = l.MinAvailable, MaxAvailable = l.MaxAvailable };
+            proto.Lists[key] = l is null ? new() : new Proto.ListSelector { ContainsValue = l.ContainsValue ?? "", MinAvailable = l.MinAvailable, MaxAvailable = l.MaxAvailable };
         }
 
         return proto;
@@ -84,7 +85,7 @@ public static class RequestConversion
 
     private static Proto.LabelMatchExpressions Expression(LabelSelectorRequirement requirement, string field, List<StatusCause> causes)
     {
-        var expression = new Proto.LabelMatchExpressions { Key = requirement.Key ?? "", Values = { requirement.Values ?? [] } };
+        var expression = new Proto.LabelMatchExpressions { Key = requirement.Key ?? "", Values = { Strings(requirement.Values) } };
         Proto.LabelMatchExpressions.Types.Operator? op = requirement.Operator switch
         {
             "In" => Proto.LabelMatchExpressions.Types.Operator.In,
@@ -124,7 +125,7 @@ public static class RequestConversion
     {
         var proto = new Proto.MultiClusterSetting { Enabled = setting.Enabled };
         if (setting.PolicySelector is not { } selector) return proto;
-        proto.PolicySelector = new Proto.LabelSelector { MatchLabels = { selector.MatchLabels ?? [] } };
+        proto.PolicySelector = new Proto.LabelSelector { MatchLabels = { Strings(selector.MatchLabels) } };
         if (selector.MatchExpressions is { Count: > 0 })
         {
             causes.Add(new StatusCause("FieldValueInvalid", "Invalid value: matchExpressions are not supported in a policy selector; use matchLabels",
@@ -133,4 +134,9 @@ public static class RequestConversion
 
         return proto;
     }
+
+    private static IEnumerable<string> Strings(List<string?>? values) => (values ?? []).Select(v => v ?? "");
+
+    private static Dictionary<string, string> Strings(Dictionary<string, string?>? values) =>
+        (values ?? []).ToDictionary(kv => kv.Key, kv => kv.Value ?? "", StringComparer.Ordinal);
 }

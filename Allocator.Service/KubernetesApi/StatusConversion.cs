@@ -18,7 +18,7 @@ public static class StatusConversion
         NodeName = NullIfEmpty(response.NodeName),
         Source = response.Source,
         Metadata = response.Metadata is { } m
-            ? new MetaPatch { Labels = m.Labels.Count == 0 ? null : m.Labels.ToDictionary(), Annotations = m.Annotations.Count == 0 ? null : m.Annotations.ToDictionary() }
+            ? new GameServerMetadata { Labels = m.Labels.Count == 0 ? null : m.Labels.ToDictionary(), Annotations = m.Annotations.Count == 0 ? null : m.Annotations.ToDictionary() }
             : null,
         Counters = response.Counters.Count == 0 ? null : response.Counters.ToDictionary(c => c.Key, c => new CounterStatus(c.Value.Count ?? 0, c.Value.Capacity ?? 0)),
         Lists = response.Lists.Count == 0 ? null : response.Lists.ToDictionary(l => l.Key, l => new ListStatus(l.Value.Capacity ?? 0, [.. l.Value.Values])),

@@ -119,6 +119,38 @@ public class AggregatedApiTests(AggregatedApiFixture fx, ITestOutputHelper outpu
         Assert.Equal(queued, await fx.QueuedAsync());
     }
 
+    public static TheoryData<string> Hostile => new()
+    {
+        "",
+        "null",
+        "[]",
+        """{"spec":[]}""",
+        """{"spec":{"selectors":[null,{"matchLabels":{"a":null}}],"scheduling":"Packed","counters":{"rooms":{"action":"Add","amount":1}}}}""",
+        """{"spec":{"counters":{"rooms":null},"lists":{"players":{"addValues":[null]}}}}""",
+        """{"spec":{"priorities":[null]}}""",
+        """{"spec":{"selectors":[{"matchExpressions":[null]}]}}""",
+        """{"spec":{"counters":{"rooms":{"action":"Increment","amount":1e40}}}}""",
+        """{"spec":{"scheduling":5}}""",
+        """{"metadata":{"name":"Not_A_Name"}}""",
+        """{"kind":"GameServer","apiVersion":"agones.dev/v1"}""",
+        """{"metadata":{"namespace":"another"}}""",
+        """{"spec":{"selectors":[{"players":""" + string.Concat(Enumerable.Repeat("""{"a":""", 100)) + "1" + new string('}', 100) + "}]}}",
+        """{"spec":{"selectors":[{"matchLabels":{"agones.dev/fleet":"gsa"}}]}} trailing""",
+    };
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task A_hostile_body_is_a_400_or_422_Status_and_nothing_is_queued(string body)
+    {
+        using var http = fx.Http(fx.FrontProxy);
+        var queued = await fx.QueuedAsync();
+        using var answer = await http.SendAsync(AggregatedApiFixture.KubectlCreate(fx.Mtls, "default", body));
+        var text = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"{(int)answer.StatusCode}: {text}");
+        Assert.Equal("Status", (string?)JsonNode.Parse(text)!["kind"]);
+        Assert.Equal(queued, await fx.QueuedAsync());
+    }
+
     [Fact]
     public async Task A_retry_with_the_same_name_or_uid_gets_the_same_game_server_once()
     {

@@ -106,6 +106,23 @@ public class RequestConversionTests
     }
 
     [Fact]
+    public void A_JSON_null_in_a_list_or_map_is_the_zero_value_as_Kubernetes_reads_it()
+    {
+        var (request, causes) = Convert("""
+            {"selectors":[null,{"matchLabels":{"a":null},"counters":{"rooms":null},"matchExpressions":[{"key":"k","operator":"In","values":[null]}]}],
+             "counters":{"rooms":null},"lists":{"players":{"addValues":[null]}},"metadata":{"labels":{"x":null}}}
+            """);
+        Assert.Empty(causes);
+        Assert.Equal(new GameServerSelector(), request.GameServerSelectors[0]);
+        Assert.Equal("", request.GameServerSelectors[1].MatchLabels["a"]);
+        Assert.Equal([""], request.GameServerSelectors[1].MatchExpressions[0].Values);
+        Assert.Null(request.Counters["rooms"].Action);
+        Assert.Equal("", request.Metadata.Labels["x"]);
+        // Then the validator judges the zero values: an empty list value is no value.
+        Assert.Equal("spec.lists[players]", FieldPaths.Cause(AllocationRequestValidator.Validate(request)!).Field);
+    }
+
+    [Fact]
     public void Deprecated_preferred_and_required_keep_their_meaning()
     {
         var (request, causes) = Convert("""{"preferred":[{"matchLabels":{"v":"2"}}],"required":{"matchLabels":{"agones.dev/fleet":"f"}}}""");
