@@ -21,7 +21,8 @@ public sealed class KubernetesClients(IKubernetes watches, IKubernetes writes) :
 
     public static KubernetesClients Create(KubernetesOptions settings) => new(Client(settings), Client(settings));
 
-    private static Kubernetes Client(KubernetesOptions settings)
+    /// <summary>One client of the configured API server (<see cref="KubernetesOptions.Host"/>, else in-cluster, else kubeconfig).</summary>
+    public static Kubernetes Client(KubernetesOptions settings)
     {
         var configuration = settings.Host.Length > 0 ? new KubernetesClientConfiguration { Host = settings.Host }
             : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()

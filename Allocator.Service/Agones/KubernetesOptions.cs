@@ -32,6 +32,10 @@ public sealed class KubernetesOptions
     /// <summary><c>controller.kubernetes.io/pod-deletion-cost</c> the leader puts on its own pod (POD_NAME, POD_NAMESPACE) so a scale-down removes it last.</summary>
     public int LeaderPodDeletionCost { get; set; } = 10_000;
 
+    /// <summary>Whether there is an API server to reach: <see cref="Host"/>, the in-cluster service account, or a kubeconfig.</summary>
+    public bool HasApiServer => Host.Length > 0 || k8s.KubernetesClientConfiguration.IsInCluster()
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG")) || File.Exists(k8s.KubernetesClientConfiguration.KubeConfigDefaultLocation);
+
     /// <summary>The watch scopes: namespace names, or a single null for all namespaces.</summary>
     public IReadOnlyList<string?> Scopes()
     {
@@ -46,8 +50,7 @@ public sealed class KubernetesOptionsValidator : SettingsValidator<KubernetesOpt
     public override IEnumerable<string> Problems(KubernetesOptions o)
     {
         if (o.Host.Length > 0 && !Uri.TryCreate(o.Host, UriKind.Absolute, out _)) yield return $"Allocator:Kubernetes:Host: '{o.Host}' is not an absolute URL.";
-        if (o.Host.Length == 0 && !k8s.KubernetesClientConfiguration.IsInCluster() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG"))
-            && !File.Exists(k8s.KubernetesClientConfiguration.KubeConfigDefaultLocation))
+        if (!o.HasApiServer)
         {
             yield return "Allocator:Kubernetes:Host: not running in a cluster and no kubeconfig found; set the API server URL or KUBECONFIG.";
         }

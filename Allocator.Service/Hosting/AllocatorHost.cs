@@ -1,6 +1,7 @@
 using Allocator.Service.Agones;
 using Allocator.Service.Api;
 using Allocator.Service.Inventory;
+using Allocator.Service.KubernetesApi;
 using Allocator.Service.Leadership;
 using Allocator.Service.MultiCluster;
 using Allocator.Service.Processing;
@@ -44,12 +45,14 @@ public static class AllocatorHost
             .AddAgones(configuration)
             .AddMultiCluster(configuration)
             .AddApi(configuration)
+            .AddKubernetesApi(configuration)
             .AddHealth()
             .AddTelemetry(configuration);
 
         var app = builder.Build();
         app.UseOpsPortFilter(app.Services.GetRequiredService<IOptions<HostingOptions>>().Value, app.Services.GetRequiredService<IOptions<TransportOptions>>().Value);
         app.MapApi();
+        app.MapKubernetesApi();
         app.MapHealth();
         app.MapTelemetry();
         return app;
@@ -67,8 +70,9 @@ public static class AllocatorHost
             var options = sp.GetRequiredService<IOptions<HostingOptions>>().Value;
             return new ReplicaIdentity(options.ReplicaId, options.Version);
         });
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, IOptions<TransportOptions>, TimeProvider>(
-            (kestrel, hosting, transport, time) => Endpoints.Configure(kestrel, hosting.Value, transport.Value, time));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, IOptions<TransportOptions>, IServiceProvider>(
+            (kestrel, hosting, transport, provider) => Endpoints.Configure(kestrel, hosting.Value, transport.Value,
+                provider.GetRequiredService<ClientCertificateAuthorities>(), provider.GetService<FrontProxyAuthority>(), provider.GetRequiredService<TimeProvider>()));
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeout);
         services.AddHostedService<DrainDelay>();
         return services;

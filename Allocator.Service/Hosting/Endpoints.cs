@@ -6,17 +6,21 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 namespace Allocator.Service.Hosting;
 
 /// <summary>
-/// The two ports. <see cref="HostingOptions.Port"/> serves gRPC and REST: over TLS both
-/// (HTTP/2 and HTTP/1.1 by ALPN), optionally requiring client certificates; in plaintext
+/// The two ports. <see cref="HostingOptions.Port"/> serves gRPC, REST and the Kubernetes API: over
+/// TLS all (HTTP/2 and HTTP/1.1 by ALPN), optionally requiring client certificates; in plaintext
 /// HTTP/2 only (h2c), since cleartext cannot negotiate. <see cref="HostingOptions.OpsPort"/>
-/// is plain HTTP/1.1 for probes and scrapes, and REST too when plaintext.
+/// is plain HTTP/1.1 for probes and scrapes, and REST and the Kubernetes API too when plaintext.
+/// With the Kubernetes API on, the handshake also accepts the API server's front-proxy
+/// certificate (a CA of its own); which certificate may call which surface is checked per
+/// request (<see cref="CallerCertificateCheck"/>, <see cref="KubernetesApi.FrontProxyCheck"/>).
 /// </summary>
 public static class Endpoints
 {
-    public static void Configure(KestrelServerOptions kestrel, HostingOptions options, TransportOptions transport, TimeProvider time)
+    /// <param name="frontProxy">Set when the Kubernetes API is served.</param>
+    public static void Configure(KestrelServerOptions kestrel, HostingOptions options, TransportOptions transport,
+        ClientCertificateAuthorities clients, FrontProxyAuthority? frontProxy, TimeProvider time)
     {
         var certificates = transport.Plaintext ? null : new CertificateFiles(transport.Tls.CertificateFile, transport.Tls.KeyFile, time);
-        var clients = new ClientCertificateAuthorities(transport.Tls.ClientCaFile, transport.Tls.ClientCaDirectory, time);
         certificates?.Load();
         if (certificates is not null) clients.Load();
         kestrel.Limits.MaxRequestBodySize = Api.Limits.MaxMessageBytes;
@@ -33,17 +37,21 @@ public static class Endpoints
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificateSelector = (_, _) => certificates.Certificate,
-                ClientCertificateMode = clients.Required ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
-                ClientCertificateValidation = (client, chain, _) => clients.Trust(client, chain),
+                // Without client CAs, gRPC callers need no certificate, but the front proxy presents one.
+                ClientCertificateMode = clients.Required ? ClientCertificateMode.RequireCertificate
+                    : frontProxy is not null ? ClientCertificateMode.AllowCertificate
+                    : ClientCertificateMode.NoCertificate,
+                ClientCertificateValidation = (client, chain, _) => clients.Trust(client, chain) || frontProxy?.Trust(client, chain) == true,
             });
         });
 
         if (options.OpsPort > 0) Listen(kestrel, options.ListenAddress, options.OpsPort, listen => listen.Protocols = HttpProtocols.Http1);
     }
 
-    /// <summary>Paths the ops port answers; everything else there is 404 (REST too, unless plaintext).</summary>
+    /// <summary>Paths the ops port answers; everything else there is 404 (REST and the Kubernetes API too, unless plaintext).</summary>
     public static bool ServedOnOpsPort(PathString path, bool plaintext) =>
-        path == "/healthz" || path == "/readyz" || path == AgonesProbes.Live || path == AgonesProbes.Ready || path == "/metrics" || (plaintext && path.StartsWithSegments("/gameserverallocation"));
+        path == "/healthz" || path == "/readyz" || path == AgonesProbes.Live || path == AgonesProbes.Ready || path == "/metrics"
+        || (plaintext && (path.StartsWithSegments("/gameserverallocation") || KubernetesApi.AllocationResource.Serves(path)));
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
@@ -54,7 +62,7 @@ public static class Endpoints
 
 public static class OpsPortFilter
 {
-    /// <summary>The ops port is unauthenticated: it answers probes and scrapes, nothing else (REST only when plaintext).</summary>
+    /// <summary>The ops port is unauthenticated: it answers probes and scrapes, nothing else (REST and the Kubernetes API only when plaintext).</summary>
     public static WebApplication UseOpsPortFilter(this WebApplication app, HostingOptions options, TransportOptions transport)
     {
         app.Use((context, next) =>

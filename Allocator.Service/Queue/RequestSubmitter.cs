@@ -32,6 +32,9 @@ public sealed class RequestSubmitter(
     private static readonly string NotFinal = Outcomes.ToJson(Outcomes.Error(StatusCode.DeadlineExceeded,
         "deadline exceeded while the allocation was being confirmed; it may still be allocated: retry with the same x-request-id to learn the answer"));
 
+    /// <summary>How the answer to a call refused because this replica is overloaded begins (UNAVAILABLE: retry with backoff).</summary>
+    public const string Overloaded = "overloaded:";
+
     // Calls waiting for their answer, by request id: what it takes to queue them again.
     private readonly ConcurrentDictionary<string, QueuedCall> _waiting = new(StringComparer.Ordinal);
     private static readonly TimeSpan RequeueRetry = TimeSpan.FromMilliseconds(200);
@@ -50,7 +53,7 @@ public sealed class RequestSubmitter(
             Interlocked.Decrement(ref _inFlight);
             // Even overloaded, a retry whose request was already decided gets its answer.
             return await StoredOutcomeAsync(id)
-                ?? Outcomes.Error(StatusCode.Unavailable, $"overloaded: {options.Value.MaxInFlight} calls already waiting on this replica; retry with backoff");
+                ?? Outcomes.Error(StatusCode.Unavailable, $"{Overloaded} {options.Value.MaxInFlight} calls already waiting on this replica; retry with backoff");
         }
 
         var call = new QueuedCall(kind, id, payload, traceParent, deadline);

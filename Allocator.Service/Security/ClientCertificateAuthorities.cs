@@ -13,11 +13,11 @@ namespace Allocator.Service.Security;
 /// </summary>
 public sealed class ClientCertificateAuthorities(string caFile, string caDirectory, TimeProvider time)
 {
-    private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
     private readonly Lock _lock = new();
     private X509Certificate2Collection _cas = [];
     private byte[] _fingerprint = [];
     private DateTimeOffset _nextCheck;
+    private ConnectionVerdicts? _verdicts;
 
     public bool Required => caFile.Length > 0 || caDirectory.Length > 0;
 
@@ -28,15 +28,13 @@ public sealed class ClientCertificateAuthorities(string caFile, string caDirecto
     public bool Trust(X509Certificate2 client, X509Chain? presented = null)
     {
         Refresh();
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClientAuthentication));
-        // Intermediates the client sent along help build the chain; only the configured CAs are trusted.
-        if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-        lock (_lock) chain.ChainPolicy.CustomTrustStore.AddRange(_cas);
-        return chain.Build(client);
+        X509Certificate2Collection cas;
+        lock (_lock) cas = _cas;
+        return ClientChain.Trusted(client, cas, presented);
     }
+
+    /// <summary>For a request on a connection: <see cref="Trust"/>, judged once per connection.</summary>
+    public bool TrustsConnection(X509Certificate2 client) => (_verdicts ??= new ConnectionVerdicts(c => Trust(c))).Trusted(client);
 
     /// <summary>Reads the CAs now; throws when the configured ones hold no certificate at start.</summary>
     public void Load()

@@ -7,6 +7,11 @@ public static class SecurityServices
     {
         services.AddSettings<TransportOptions, TransportOptionsValidator>(configuration);
         services.AddSingleton<InventoryAccess>();
+        services.AddSingleton(sp =>
+        {
+            var tls = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TransportOptions>>().Value.Tls;
+            return new ClientCertificateAuthorities(tls.ClientCaFile, tls.ClientCaDirectory, sp.GetRequiredService<TimeProvider>());
+        });
         return services;
     }
 }

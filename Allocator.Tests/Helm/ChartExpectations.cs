@@ -18,6 +18,8 @@ internal static class ChartExpectations
         "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile", "Tls__ClientCaDirectory",
         "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
         "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "MultiCluster__Enabled", "MultiCluster__ClusterName", "Otlp__Endpoint",
+        "KubernetesApi__Enabled", "KubernetesApi__RequestHeaderCaFile", "KubernetesApi__AllowedNames", "KubernetesApi__UsernameHeaders",
+        "KubernetesApi__GroupHeaders", "KubernetesApi__Authorize", "KubernetesApi__AuthenticationRefresh", "KubernetesApi__AuthorizationTtl",
     }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Environment variables the chart may set besides the settings above.</summary>
@@ -52,6 +54,16 @@ internal static class ChartExpectations
         ["secrets"] = ["get"],
     };
 
+    /// <summary>
+    /// The Kubernetes API permissions of the aggregated API (kubernetesApi.*), apart from Kubernetes
+    /// mode's: the request-header ConfigMap through the standard Role in kube-system, and, with
+    /// kubernetesApi.authorize, SubjectAccessReviews. Change KubernetesApi/, this and the chart together.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> KubernetesApiRbac = new Dictionary<string, string[]>
+    {
+        ["authorization.k8s.io/subjectaccessreviews"] = ["create"],
+    };
+
     /// <summary>Value sets every structural test renders (name → renderer arguments).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Scenarios = new Dictionary<string, string[]>
     {
@@ -71,6 +83,7 @@ internal static class ChartExpectations
         ["kubernetes-namespace-list"] = ["--set", "inventory.source=kubernetes", "--set", "kubernetes.namespaces={games,tournaments}"],
         ["kubernetes-multicluster"] = ["--set", "inventory.source=kubernetes,multiCluster.enabled=true,multiCluster.clusterName=eu-west"],
         ["plaintext"] = ["--set", "tls.enabled=false"],
+        ["kubernetes-api"] = ["--set", "kubernetesApi.enabled=true,kubernetesApi.authorize=true,kubernetesApi.apiService.create=true"],
         ["everything-set"] = ["-f", Path.Combine(ChartRenderer.RepositoryRoot, "Allocator.Tests", "Helm", "everything-values.yaml")],
     };
 

@@ -18,7 +18,7 @@ public class ChartStructureTests
             Assert.False(string.IsNullOrWhiteSpace(m.Kind), $"{scenario}: a document has no kind: {m}");
             Assert.False(string.IsNullOrWhiteSpace(m.Name), $"{scenario}: a document has no metadata.name: {m}");
             Assert.True(m.Name!.Length <= 63, $"{scenario}: {m} has a name longer than 63 characters");
-            if (m.Kind is not ("ClusterRole" or "ClusterRoleBinding"))
+            if (m.Kind is not ("ClusterRole" or "ClusterRoleBinding" or "APIService")) // cluster-scoped
                 Assert.False(string.IsNullOrEmpty(m.Namespace), $"{scenario}: {m} has no namespace");
         }
 

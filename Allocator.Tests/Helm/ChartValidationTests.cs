@@ -29,6 +29,9 @@ public class ChartValidationTests
     [InlineData("service.type=Ingress", "service.type must be ClusterIP, LoadBalancer or NodePort")]
     [InlineData("inventory.source=kubernetes,inventory.seedConfigMap=seed", "inventory.seed / seedConfigMap / demoFleet are for stand-alone mode")]
     [InlineData("multiCluster.enabled=true", "multiCluster.enabled needs inventory.source=kubernetes")]
+    [InlineData("kubernetesApi.enabled=true,tls.enabled=false", "kubernetesApi.enabled needs tls.enabled")]
+    [InlineData("kubernetesApi.apiService.create=true", "kubernetesApi.apiService.create needs kubernetesApi.enabled")]
+    [InlineData("kubernetesApi.enabled=true,kubernetesApi.apiService.create=true,tls.existingSecret=allocator-cert", "kubernetesApi.apiService: no CA bundle")]
     [InlineData("inventory.seedConfigMap=seed,inventory.seed[0].name=gs-1", "inventory.seed and inventory.seedConfigMap are both set")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {

@@ -92,6 +92,8 @@ public class OperabilityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         using var inventory = await _http.PostAsync($"http://127.0.0.1:{Front.OpsPort}/allocator.inventory.v1.InventoryService/Register", new ByteArrayContent([]));
         Assert.Equal(HttpStatusCode.NotFound, inventory.StatusCode);
+        // The Kubernetes API is off unless KubernetesApi:Enabled.
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"http://127.0.0.1:{Front.OpsPort}/apis/allocation.agones.dev/v1")).StatusCode);
     }
 
     [Fact]

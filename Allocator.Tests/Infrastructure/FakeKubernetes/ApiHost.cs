@@ -13,11 +13,14 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 
 /// <summary>
 /// Kestrel on 127.0.0.1, a free port, plain HTTP/1.1 (the client's HTTP/2 request falls back to it, as
-/// it does against any cleartext server), with the API server's paths for GameServers, Pods, Events, GameServerAllocationPolicies and Secrets. Any
+/// it does against any cleartext server), with the API server's paths for GameServers, Pods, Events,
+/// GameServerAllocationPolicies, Secrets, ConfigMaps and SubjectAccessReviews. Any
 /// other path is a 404 Status.
 /// </summary>
-internal sealed class ApiHost(WebApplication app, CancellationTokenSource stopping) : IAsyncDisposable
+internal sealed class ApiHost(WebApplication app, CancellationTokenSource stopping, AccessReviewEndpoint reviews) : IAsyncDisposable
 {
+    public AccessReviewEndpoint Reviews { get; } = reviews;
+
     public string Url { get; } = app.Services.GetRequiredService<IServer>().Features
         .Get<IServerAddressesFeature>()!.Addresses.Single();
 
@@ -51,10 +54,13 @@ internal sealed class ApiHost(WebApplication app, CancellationTokenSource stoppi
         MapResource(app, ResourceType.Events, "/api/v1", store, responder, watches, counters);
         MapResource(app, ResourceType.AllocationPolicies, "/apis/multicluster.agones.dev/v1", store, responder, watches, counters);
         MapResource(app, ResourceType.Secrets, "/api/v1", store, responder, watches, counters);
+        MapResource(app, ResourceType.ConfigMaps, "/api/v1", store, responder, watches, counters);
+        var reviews = new AccessReviewEndpoint(settings, responder);
+        app.Map(AccessReviewEndpoint.Path, reviews.HandleAsync);
         app.Map("{**path}", context => responder.RespondAsync(context, _ => throw ApiStatus.UnknownPath()));
 
         await app.StartAsync();
-        return new ApiHost(app, stopping);
+        return new ApiHost(app, stopping, reviews);
     }
 
     /// <summary>Ends every watch cleanly, then stops Kestrel.</summary>

@@ -9,6 +9,9 @@ internal sealed class ApiSettings
     /// <summary>Called with (method, path) before each request is served, on the request's thread.</summary>
     public volatile Action<string, string>? BeforeRequest;
 
+    /// <summary>Decides a SubjectAccessReview from its spec (user, groups, resourceAttributes); unset, every review is denied.</summary>
+    public volatile Func<System.Text.Json.Nodes.JsonObject, bool>? AccessRule;
+
     private long _bookmarkTicks = TimeSpan.FromSeconds(60).Ticks;
     private long _historyWindowTicks = TimeSpan.FromMinutes(5).Ticks;
     private int _historyLimit = 10_000;

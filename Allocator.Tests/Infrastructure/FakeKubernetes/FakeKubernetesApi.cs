@@ -5,8 +5,9 @@ namespace Allocator.Tests.Infrastructure.FakeKubernetes;
 /// <summary>
 /// An in-process fake of the parts of the Kubernetes API server the allocator's Kubernetes mode uses:
 /// Agones GameServers (list, watch, get, create, patch, replace, delete; no <c>/status</c>, as Agones'
-/// CRD has none, and its schema checked), Pods (get, patch), Events (create, list), and multi-cluster allocation's
-/// GameServerAllocationPolicies (list, watch; their CRD's schema checked) and Secrets (get), served over real
+/// CRD has none, and its schema checked), Pods (get, patch), Events (create, list), multi-cluster allocation's
+/// GameServerAllocationPolicies (list, watch; their CRD's schema checked) and Secrets (get), ConfigMaps (the
+/// request-header one an aggregated API server reads) and SubjectAccessReviews, served over real
 /// HTTP so the real KubernetesClient talks to it unchanged. It refuses what the API server refuses. Tests change the
 /// world server-side (<see cref="Put"/>, <see cref="Mutate"/>, <see cref="Delete"/> ...), steer watches
 /// (<see cref="Compact"/>, <see cref="SendBookmark"/>, <see cref="DropWatches"/>) and assert on what

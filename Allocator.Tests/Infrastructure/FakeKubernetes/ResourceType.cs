@@ -12,6 +12,7 @@ internal sealed record ResourceType(string Group, string Version, string Kind, s
     public static readonly ResourceType AllocationPolicies = new("multicluster.agones.dev", "v1", "GameServerAllocationPolicy", "gameserverallocationpolicies", Custom: true, StatusSubresource: false);
     public static readonly ResourceType Secrets = new("", "v1", "Secret", "secrets", Custom: false, StatusSubresource: false);
     public static readonly ResourceType Events = new("", "v1", "Event", "events", Custom: false, StatusSubresource: false);
+    public static readonly ResourceType ConfigMaps = new("", "v1", "ConfigMap", "configmaps", Custom: false, StatusSubresource: false);
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

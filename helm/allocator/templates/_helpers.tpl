@@ -147,6 +147,65 @@ last). Allocator.Tests/Helm compares the rendered rules with its own list.
 {{- end }}
 {{- end }}
 
+{{/*
+"true" when the allocator serves the aggregated API allocation.agones.dev/v1 (kubernetesApi.enabled).
+It needs TLS: an APIService is always reached over TLS, and the front proxy authenticates with a
+client certificate.
+*/}}
+{{- define "allocator.kubernetesApi" -}}
+{{- if .Values.kubernetesApi.enabled }}
+{{- if not .Values.tls.enabled }}
+{{- fail "kubernetesApi.enabled needs tls.enabled: the Kubernetes API server reaches an APIService over TLS and authenticates with a front-proxy client certificate" }}
+{{- end }}
+{{- true }}
+{{- else if .Values.kubernetesApi.apiService.create }}
+{{- fail "kubernetesApi.apiService.create needs kubernetesApi.enabled: the APIService would route allocation.agones.dev to replicas that do not serve it" }}
+{{- end }}
+{{- end }}
+
+{{/* The aggregated API reads the request-header CA the API server publishes (a standard Role in kube-system). */}}
+{{- define "allocator.rbac.accessReviewRules" -}}
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
+{{- end }}
+
+{{/*
+The APIService v1.allocation.agones.dev, called with (list . caBundle): caBundle is base64 PEM,
+or empty when cert-manager's cainjector fills it (annotation cert-manager.io/inject-ca-from).
+*/}}
+{{- define "allocator.apiService" -}}
+{{- $root := index . 0 }}
+{{- $caBundle := index . 1 }}
+{{- $api := $root.Values.kubernetesApi.apiService }}
+{{- if and (not $caBundle) (not (hasKey ($api.annotations | default dict) "cert-manager.io/inject-ca-from")) }}
+{{- fail "kubernetesApi.apiService: no CA bundle for the allocator's serving certificate: set kubernetesApi.apiService.caBundle, or annotate it for cert-manager's cainjector (kubernetesApi.apiService.annotations cert-manager.io/inject-ca-from)" }}
+{{- end }}
+# Routes allocation.agones.dev/v1 (GameServerAllocation) from the Kubernetes API server to the allocator.
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1.allocation.agones.dev
+  labels:
+    {{- include "allocator.labels" $root | nindent 4 }}
+  {{- with $api.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  group: allocation.agones.dev
+  version: v1
+  service:
+    name: {{ include "allocator.fullname" $root }}
+    namespace: {{ $root.Release.Namespace }}
+    port: {{ $root.Values.service.port }}
+  {{- with $caBundle }}
+  caBundle: {{ . }}
+  {{- end }}
+  groupPriorityMinimum: {{ $api.groupPriorityMinimum }}
+  versionPriority: {{ $api.versionPriority }}
+{{- end }}
+
 {{- define "allocator.rbac.podRules" -}}
 - apiGroups: [""]
   resources: ["pods"]
