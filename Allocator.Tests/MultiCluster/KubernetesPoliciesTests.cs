@@ -75,6 +75,10 @@ public sealed class KubernetesPoliciesTests : IAsyncLifetime
             {
                 return false; // the watch has not brought the new policy yet
             }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                return false; // beta's first mTLS call outlasted its time on a busy machine; the next one reuses the channel
+            }
         }, "an allocation from beta once its policy is watched", () => _alpha.Log);
         Assert.Equal((endpoint, "fo-00000", 1L), (allocated!.Source, allocated.GameServerName, allocated.Counters["rooms"].Count));
 
