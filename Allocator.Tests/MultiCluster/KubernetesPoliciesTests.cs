@@ -77,7 +77,7 @@ public sealed class KubernetesPoliciesTests : IAsyncLifetime
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
             {
-                return false; // beta's first mTLS call outlasted its time on a busy machine; the next one reuses the channel
+                return false; // beta's first mTLS call can outlast its time on a busy machine
             }
         }, "an allocation from beta once its policy is watched", () => _alpha.Log);
         Assert.Equal((endpoint, "fo-00000", 1L), (allocated!.Source, allocated.GameServerName, allocated.Counters["rooms"].Count));
