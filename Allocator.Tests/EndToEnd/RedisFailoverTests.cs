@@ -15,10 +15,11 @@ public class RedisFailoverTests
         var prefix = RedisServer.UniquePrefix(nameof(RedisFailoverTests));
         var keys = new KeyLayout(prefix);
         var db = redis.Connection.GetDatabase();
-        await using var front = await ReplicaProcess.StartAsync("front", redis.ConnectionString, prefix, "--Allocator:Lead=false");
+        // The call must outlive a leader's start on a busy machine: a deadline of 2 minutes.
+        await using var front = await ReplicaProcess.StartAsync("front", redis.ConnectionString, prefix, "--Allocator:Lead=false", "--Allocator:MaxDeadline=00:02:00");
 
         // No leader yet: the call waits, its request queued.
-        var call = front.Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync;
+        var call = front.Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms"), deadline: DateTime.UtcNow.AddMinutes(2)).ResponseAsync;
         await Until.TrueAsync(async () => await db.StreamLengthAsync(keys.Requests) == 1, "the call is queued");
 
         // What a failover to a replica that never got the entry does: the entry is gone and the
@@ -33,7 +34,7 @@ public class RedisFailoverTests
 
         await using var leader = await ReplicaProcess.StartAsync("leader", redis.ConnectionString, prefix,
             "--Allocator:Inventory:DemoFleet=servers=2,nodes=1,capacity=4,counter=rooms,fleet=demo");
-        var answer = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        var answer = await call.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.StartsWith("demo-", answer.GameServerName);
         Assert.Contains("waiting calls queued again", front.Log);
     }
