@@ -17,7 +17,26 @@ namespace Allocator.Service.Api;
 public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAllocation multiCluster, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
-    public override async Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
+    public override Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
+    {
+        // A request refused by validation never enters an async frame: its exception is thrown
+        // once, where grpc-dotnet awaits the task, not rethrown at every frame on its way out.
+        // A bad x-request-id takes the long way (its error comes first, as it always has).
+        var problem = AllocationRequestValidator.Validate(request, api.Value.ListMaxItems);
+        if (problem is not null && CallSettings.TryRequestId(context, out var requestId))
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var span = AllocatorTracing.StartCall("Allocate");
+            metrics.CallStarted();
+            span?.SetTag("allocator.request_id", requestId);
+            Ended(started, span, StatusCode.InvalidArgument, request, requestId, fleet: null);
+            return Task.FromException<AllocationResponse>(new RpcException(new Status(StatusCode.InvalidArgument, problem)));
+        }
+
+        return AllocateTrackedAsync(request, problem, context);
+    }
+
+    private async Task<AllocationResponse> AllocateTrackedAsync(AllocationRequest request, string? problem, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         using var span = AllocatorTracing.StartCall("Allocate");
@@ -29,6 +48,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         {
             requestId = CallSettings.RequestId(context);
             span?.SetTag("allocator.request_id", requestId);
+            if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
             var response = await AllocateAsync(request, requestId, context);
             status = StatusCode.OK;
             fleet = response.Metadata?.Labels.GetValueOrDefault(FleetTally.FleetLabel);
@@ -41,18 +61,20 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         }
         finally
         {
-            span?.SetTag("rpc.grpc.status_code", (int)status);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            metrics.CallEnded(elapsed.TotalSeconds, status, request.Scheduling.ToString(), fleet, request.MultiClusterSetting?.Enabled == true);
-            if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, requestId, status.ToString(), elapsed.TotalMilliseconds);
+            Ended(started, span, status, request, requestId, fleet);
         }
+    }
+
+    private void Ended(long started, Activity? span, StatusCode status, AllocationRequest request, string requestId, string? fleet)
+    {
+        span?.SetTag("rpc.grpc.status_code", (int)status);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics.CallEnded(elapsed.TotalSeconds, status, request.Scheduling.ToString(), fleet, request.MultiClusterSetting?.Enabled == true);
+        if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, requestId, status.ToString(), elapsed.TotalMilliseconds);
     }
 
     private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, string requestId, ServerCallContext context)
     {
-        var problem = AllocationRequestValidator.Validate(request, api.Value.ListMaxItems);
-        if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
-
         var deadline = CallSettings.Deadline(context, options.Value, time);
         if (request.MultiClusterSetting?.Enabled == true)
         {

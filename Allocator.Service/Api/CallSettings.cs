@@ -9,17 +9,18 @@ public static class CallSettings
     public const string RequestIdHeader = "x-request-id";
 
     /// <summary>The caller's <c>x-request-id</c> (its retries then reuse the first answer), or a new id.</summary>
-    public static string RequestId(ServerCallContext context)
+    public static string RequestId(ServerCallContext context) =>
+        TryRequestId(context, out var id)
+            ? id
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{RequestIdHeader}: at most {Limits.MaxRequestIdLength} characters of letters, digits, '-', '_', '.', ':'"));
+
+    /// <summary>False when the caller's <c>x-request-id</c> is malformed.</summary>
+    public static bool TryRequestId(ServerCallContext context, out string id)
     {
         var given = context.RequestHeaders.GetValue(RequestIdHeader);
-        if (given is null) return Guid.NewGuid().ToString("N");
-        if (!Names.IsRequestId(given))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{RequestIdHeader}: at most {Limits.MaxRequestIdLength} characters of letters, digits, '-', '_', '.', ':'"));
-        }
-
-        return given;
+        id = given ?? Guid.NewGuid().ToString("N");
+        return given is null || Names.IsRequestId(given);
     }
 
     /// <summary>
