@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Allocation.V1;
+using Allocator.Queue.V1;
 using Allocator.Service.MultiCluster;
 using Allocator.Service.Queue;
 using Allocator.Service.Telemetry;
@@ -44,15 +45,24 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         var status = StatusCode.Internal;
         var requestId = "";
         string? fleet = null;
+        Outcome outcome;
         try
         {
             requestId = CallSettings.RequestId(context);
             span?.SetTag("allocator.request_id", requestId);
             if (problem is not null) throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
-            var response = await AllocateAsync(request, requestId, context);
-            status = StatusCode.OK;
-            fleet = response.Metadata?.Labels.GetValueOrDefault(FleetTally.FleetLabel);
-            return response;
+
+            var deadline = CallSettings.Deadline(context, options.Value, time);
+            if (request.MultiClusterSetting?.Enabled == true)
+            {
+                var response = await multiCluster.AllocateAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
+                (status, fleet) = (StatusCode.OK, FleetOf(response));
+                return response;
+            }
+
+            outcome = await submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
+            if (outcome.Code == (int)StatusCode.OK && outcome.Allocation is null) outcome = Outcomes.Error(StatusCode.Internal, "answer carried no allocation");
+            (status, fleet) = ((StatusCode)outcome.Code, FleetOf(outcome.Allocation));
         }
         catch (RpcException e)
         {
@@ -63,7 +73,13 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         {
             Ended(started, span, status, request, requestId, fleet);
         }
+
+        // An error answer (no room, overload, no leader) is thrown once, here, not rethrown
+        // through another frame of ours.
+        return status == StatusCode.OK ? outcome.Allocation! : throw new RpcException(new Status(status, outcome.Message));
     }
+
+    private static string? FleetOf(AllocationResponse? response) => response?.Metadata?.Labels.GetValueOrDefault(FleetTally.FleetLabel);
 
     private void Ended(long started, Activity? span, StatusCode status, AllocationRequest request, string requestId, string? fleet)
     {
@@ -71,18 +87,5 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.CallEnded(elapsed.TotalSeconds, status, request.Scheduling.ToString(), fleet, request.MultiClusterSetting?.Enabled == true);
         if (log.IsEnabled(LogLevel.Debug)) ApiLog.Answered(log, requestId, status.ToString(), elapsed.TotalMilliseconds);
-    }
-
-    private async Task<AllocationResponse> AllocateAsync(AllocationRequest request, string requestId, ServerCallContext context)
-    {
-        var deadline = CallSettings.Deadline(context, options.Value, time);
-        if (request.MultiClusterSetting?.Enabled == true)
-        {
-            return await multiCluster.AllocateAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
-        }
-
-        var outcome = await submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
-        return outcome.ThrowIfError().Allocation
-            ?? throw new RpcException(new Status(StatusCode.Internal, "answer carried no allocation"));
     }
 }
