@@ -125,16 +125,23 @@ public sealed class KubernetesSource(
 
 public static class AgonesServices
 {
-    /// <summary>Kubernetes mode, when <c>Inventory:Source</c> is <c>kubernetes</c>: its settings and the inventory source.</summary>
+    /// <summary>Kubernetes mode, when <c>Inventory:Source</c> is <c>kubernetes</c>: its settings.</summary>
     public static IServiceCollection AddAgones(this IServiceCollection services, IConfiguration configuration)
     {
         var source = configuration[$"{SettingsRegistration.Section}:Inventory:Source"];
         if (source != "kubernetes") return services;
         services.AddSettings<KubernetesOptions, KubernetesOptionsValidator>(configuration, KubernetesOptions.Section);
-        services.AddSingleton<IInventorySource, KubernetesSource>();
-        services.AddSingleton(new AnswerHolding(true));
         // Agones' controller exports the game-server gauges from the same GameServers; twice would double every sum.
         services.PostConfigure<MetricsOptions>(o => o.GameServerGauges ??= false);
+        return services;
+    }
+
+    /// <summary>Kubernetes mode: a partition's inventory source (answers wait until Kubernetes has them).</summary>
+    public static IServiceCollection AddPartitionAgones(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration[$"{SettingsRegistration.Section}:Inventory:Source"] != "kubernetes") return services;
+        services.AddSingleton<IInventorySource, KubernetesSource>();
+        services.AddSingleton(new AnswerHolding(true));
         return services;
     }
 }

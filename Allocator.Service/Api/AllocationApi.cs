@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Allocation.V1;
 using Allocator.Queue.V1;
 using Allocator.Service.MultiCluster;
+using Allocator.Service.Partitions;
 using Allocator.Service.Queue;
 using Allocator.Service.Telemetry;
 using Grpc.Core;
@@ -11,11 +12,11 @@ namespace Allocator.Service.Api;
 
 /// <summary>
 /// Agones' <c>allocation.AllocationService/Allocate</c> (gRPC, and REST through JSON
-/// transcoding): validate, queue for the leader, wait for its answer. Errors: INVALID_ARGUMENT
+/// transcoding): validate, queue for the leader of the request's partition, wait for its answer. Errors: INVALID_ARGUMENT
 /// (names the field), UNIMPLEMENTED (multi-cluster when it is off), RESOURCE_EXHAUSTED (nothing matches),
 /// UNAVAILABLE (no leader, Redis down, overloaded), DEADLINE_EXCEEDED.
 /// </summary>
-public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAllocation multiCluster, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
+public sealed class AllocationApi(PartitionSet partitions, IMultiClusterAllocation multiCluster, AllocatorMetrics metrics, IOptions<QueueOptions> options, IOptions<ApiOptions> api, TimeProvider time, ILogger<AllocationApi> log)
     : AllocationService.AllocationServiceBase
 {
     public override Task<AllocationResponse> Allocate(AllocationRequest request, ServerCallContext context)
@@ -24,6 +25,8 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
         // once, where grpc-dotnet awaits the task, not rethrown at every frame on its way out.
         // A bad x-request-id takes the long way (its error comes first, as it always has).
         var problem = AllocationRequestValidator.Validate(request, api.Value.ListMaxItems);
+        Partition? partition = null;
+        if (problem is null && request.MultiClusterSetting?.Enabled != true) (partition, problem) = partitions.For(request);
         if (problem is not null && CallSettings.TryRequestId(context, out var requestId))
         {
             var started = Stopwatch.GetTimestamp();
@@ -34,10 +37,10 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
             return Task.FromException<AllocationResponse>(new RpcException(new Status(StatusCode.InvalidArgument, problem)));
         }
 
-        return AllocateTrackedAsync(request, problem, context);
+        return AllocateTrackedAsync(request, partition, problem, context);
     }
 
-    private async Task<AllocationResponse> AllocateTrackedAsync(AllocationRequest request, string? problem, ServerCallContext context)
+    private async Task<AllocationResponse> AllocateTrackedAsync(AllocationRequest request, Partition? partition, string? problem, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         using var span = AllocatorTracing.StartCall("Allocate");
@@ -60,7 +63,7 @@ public sealed class AllocationApi(RequestSubmitter submitter, IMultiClusterAlloc
                 return response;
             }
 
-            outcome = await submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
+            outcome = await partition!.Submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
             if (outcome.Code == (int)StatusCode.OK && outcome.Allocation is null) outcome = Outcomes.Error(StatusCode.Internal, "answer carried no allocation");
             (status, fleet) = ((StatusCode)outcome.Code, FleetOf(outcome.Allocation));
         }

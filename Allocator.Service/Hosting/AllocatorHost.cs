@@ -4,6 +4,7 @@ using Allocator.Service.Inventory;
 using Allocator.Service.KubernetesApi;
 using Allocator.Service.Leadership;
 using Allocator.Service.MultiCluster;
+using Allocator.Service.Partitions;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Service.Security;
@@ -14,7 +15,11 @@ using Microsoft.Extensions.Options;
 
 namespace Allocator.Service.Hosting;
 
-/// <summary>Builds one replica: every replica runs the same roles (front, candidate/leader). One <c>Add*</c> per capability.</summary>
+/// <summary>
+/// Builds one replica: every replica runs the same roles (front, and candidate/leader of each
+/// partition). One <c>Add*</c> per capability; what each partition has of its own is built by
+/// the <c>AddPartition*</c> calls, into the partition's container.
+/// </summary>
 public static class AllocatorHost
 {
     public static WebApplication Build(string[] args)
@@ -43,6 +48,13 @@ public static class AllocatorHost
             .AddProcessing(configuration)
             .AddInventory(configuration)
             .AddAgones(configuration)
+            .AddPartitions(configuration, partition => partition
+                .AddPartitionScripts()
+                .AddPartitionQueue()
+                .AddPartitionLeadership()
+                .AddPartitionProcessing()
+                .AddPartitionInventory(configuration)
+                .AddPartitionAgones(configuration))
             .AddMultiCluster(configuration)
             .AddApi(configuration)
             .AddKubernetesApi(configuration)

@@ -1,4 +1,5 @@
 using Allocator.Service.Leadership;
+using Allocator.Service.Partitions;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -6,21 +7,26 @@ using Microsoft.Extensions.Options;
 namespace Allocator.Service.Hosting;
 
 /// <summary>
-/// Ready: warmed up, not shutting down, and Redis took this replica's last heartbeat (within
+/// Ready: warmed up, not shutting down, and Redis took this replica's last heartbeat in every partition (within
 /// three <see cref="LeadershipOptions.HeartbeatInterval"/>s). A probe reads that state and
 /// never waits on Redis itself. Kubernetes probes it through the gRPC health service (service
 /// "" or "allocation.AllocationService"); on SIGTERM it turns NOT_SERVING before anything else
 /// stops, so traffic moves away while calls drain.
 /// </summary>
-public sealed class ReadinessCheck(Membership membership, IOptions<LeadershipOptions> options) : IHealthCheck
+public sealed class ReadinessCheck(PartitionSet partitions, IOptions<LeadershipOptions> options) : IHealthCheck
 {
     private static readonly Task<HealthCheckResult> Ready = Task.FromResult(HealthCheckResult.Healthy());
     private static readonly Task<HealthCheckResult> Leaving = Task.FromResult(HealthCheckResult.Unhealthy("warming up or shutting down"));
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!membership.Ready) return Leaving;
-        var silent = membership.SinceRedisAnswered;
+        var silent = TimeSpan.Zero;
+        foreach (var partition in partitions.All)
+        {
+            if (!partition.Membership.Ready) return Leaving;
+            silent = partition.Membership.SinceRedisAnswered > silent ? partition.Membership.SinceRedisAnswered : silent;
+        }
+
         return silent <= 3 * options.Value.HeartbeatInterval
             ? Ready
             : Task.FromResult(HealthCheckResult.Unhealthy(silent == TimeSpan.MaxValue

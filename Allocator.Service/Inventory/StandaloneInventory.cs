@@ -13,7 +13,7 @@ namespace Allocator.Service.Inventory;
 /// the leader in queue order; a seed (demo fleet, seed file) is added once, at the start of a
 /// term, when its fingerprint is new. Answers never wait for anything beyond the commit.
 /// </summary>
-public sealed class StandaloneInventory(KeyLayout keys, IOptions<InventoryOptions> options, ILogger<StandaloneInventory> log) : IInventorySource
+public sealed class StandaloneInventory(KeyLayout keys, SeedScope scope, IOptions<InventoryOptions> options, ILogger<StandaloneInventory> log) : IInventorySource
 {
     // The options' first reading validates the seed (every server of it): the warm-up pays for
     // that, not a takeover.
@@ -25,7 +25,7 @@ public sealed class StandaloneInventory(KeyLayout keys, IOptions<InventoryOption
         var fingerprint = _fingerprint.Value;
         if ((string?)await start.Db.StringGetAsync(keys.Seed) != fingerprint)
         {
-            var added = FleetSeed.AddMissing(start.Fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile));
+            var added = FleetSeed.AddMissing(start.Fleet, FleetSeed.FromOptions(seed.DemoFleet, seed.SeedFile).Where(scope.Owns));
             if (!await start.CommitFleetAsync()) return null;
             await start.Db.StringSetAsync(keys.Seed, fingerprint);
             InventoryLog.Seeded(log, added, start.Lease.Epoch);

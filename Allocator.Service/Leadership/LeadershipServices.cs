@@ -19,6 +19,12 @@ public static class LeadershipServices
             var multiplexer = new RedLockMultiplexer(redis) { RedisKeyFormat = "{0}" };
             return RedLockFactory.Create([multiplexer], new RedLockRetryConfiguration(retryCount: 1, retryDelayMs: 10), sp.GetService<ILoggerFactory>());
         });
+        return services;
+    }
+
+    /// <summary>A partition's lease candidate and this replica's membership entry in it.</summary>
+    public static IServiceCollection AddPartitionLeadership(this IServiceCollection services)
+    {
         services.TryAddSingleton<LeaseCandidate>();
         services.TryAddSingleton<Membership>();
         services.AddHostedService<MembershipHeartbeat>();

@@ -8,7 +8,8 @@ namespace Allocator.Service.Leadership;
 /// <summary>
 /// Tries to take the leader lease until it succeeds: at once when a leader announces it has
 /// released it, otherwise every <see cref="LeadershipOptions.LeaseRetry"/>; never while this
-/// replica is shutting down or a newer version is ready to lead, and after its own term ended
+/// replica is shutting down, a newer version is ready to lead or this replica already leads its
+/// share of the partitions (<see cref="LeaderShare"/>), and after its own term ended
 /// on a Redis failure, not before a standby has had <see cref="LeadershipOptions.StandbyHeadStart"/>.
 /// </summary>
 public sealed class LeaseCandidate(
@@ -72,7 +73,7 @@ public sealed class LeaseCandidate(
                 {
                     retry = headStart;
                 }
-                else if (membership.Ready && await TryAcquireAsync() is { } lease)
+                else if (membership.Ready && await membership.HasRoomToLeadAsync() && await TryAcquireAsync() is { } lease)
                 {
                     // SIGTERM may have arrived while we were acquiring: do not start a term then.
                     if (membership.Ready && !cancellationToken.IsCancellationRequested) return lease;

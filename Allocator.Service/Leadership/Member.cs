@@ -5,9 +5,10 @@ namespace Allocator.Service.Leadership;
 
 /// <summary>
 /// A replica as it advertises itself in <c>{alloc}:members</c>: its app version, whether it
-/// competes for leadership and is ready (not shutting down), and its last heartbeat.
+/// competes for leadership and is ready (not shutting down), its last heartbeat, and how many
+/// partitions it leads.
 /// </summary>
-public sealed record Member(string Replica, string Version, bool Lead, bool Ready, long StartedMs, long HeartbeatMs, long ReadySinceMs = 0)
+public sealed record Member(string Replica, string Version, bool Lead, bool Ready, long StartedMs, long HeartbeatMs, long ReadySinceMs = 0, int Leads = 0)
 {
     public string ToJson() => JsonSerializer.Serialize(this, MemberJsonContext.Default.Member);
 

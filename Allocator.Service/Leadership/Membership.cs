@@ -10,7 +10,7 @@ namespace Allocator.Service.Leadership;
 /// written on every heartbeat and at once when readiness changes; entries whose heartbeat is
 /// older than <see cref="AllocatorOptions.MemberTimeout"/> are pruned by whoever sees them.
 /// </summary>
-public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, IOptions<LeadershipOptions> options, TimeProvider time)
+public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, ReplicaIdentity replica, LeaderShare share, IOptions<LeadershipOptions> options, TimeProvider time)
 {
     private readonly long _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     private volatile bool _ready;
@@ -27,7 +27,7 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
         _ready = true;
     }
 
-    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _readySinceMs));
+    public Member Self => new(replica.Id, replica.Version, options.Value.Lead, Ready, _startedMs, time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _readySinceMs), share.Leading);
 
     public async Task AnnounceAsync()
     {
@@ -80,7 +80,30 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
     /// one that has settled (<see cref="AllocatorOptions.SuccessorSettle"/>); a candidate steps
     /// aside for any, since the lease is free anyway and the newest should take it.
     /// </summary>
-    public async Task<Member?> NewerLeaderCandidateAsync(bool leading) =>
-        SuccessionPolicy.NewerThan(replica.Version, replica.Id, await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout,
-            leading ? options.Value.SuccessorSettle : TimeSpan.Zero);
+    public async Task<Member?> NewerLeaderCandidateAsync(bool leading)
+    {
+        var members = await ReadAsync();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return SuccessionPolicy.NewerThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout,
+            leading ? options.Value.SuccessorSettle : TimeSpan.Zero, LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout)));
+    }
+
+    /// <summary>Whether this replica leads fewer partitions than its share (always with one partition).</summary>
+    public async Task<bool> HasRoomToLeadAsync() =>
+        share.Partitions == 1 || share.HasRoom(SuccessionPolicy.Leaders(await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout));
+
+    /// <summary>
+    /// A leader over its share: a settled replica under it, to hand a partition to. Null with
+    /// one partition, or when this replica leads no more than its share.
+    /// </summary>
+    public async Task<Member?> LighterLeaderCandidateAsync()
+    {
+        if (share.Partitions == 1) return null;
+        var members = await ReadAsync();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var fair = LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout));
+        return share.Leading > fair
+            ? SuccessionPolicy.LighterThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout, options.Value.SuccessorSettle, fair)
+            : null;
+    }
 }

@@ -1,3 +1,4 @@
+using Allocator.Service.Partitions;
 using Allocator.Service.Queue;
 using Grpc.Core;
 
@@ -9,7 +10,7 @@ namespace Allocator.Service.MultiCluster;
 /// locally. The first local attempt keeps the caller's request id, so a retry with the same
 /// <c>x-request-id</c> gets the same answer; a second local policy (another namespace) gets its own.
 /// </summary>
-public sealed class LocalCluster(RequestSubmitter submitter)
+public sealed class LocalCluster(PartitionSet partitions)
 {
     public const string Where = "local";
 
@@ -19,7 +20,9 @@ public sealed class LocalCluster(RequestSubmitter submitter)
         request.MultiClusterSetting = null;
         request.Namespace = policy.Connection.Namespace;
         var id = localAttempt == 0 ? call.RequestId : $"{call.RequestId}:{policy.Connection.ClusterName}:{localAttempt}";
-        var outcome = await submitter.SubmitAllocationAsync(request, id, call.TraceParent, call.Deadline, cancellationToken);
+        var (partition, problem) = partitions.For(request);
+        if (partition is null) return ClusterAttempt.Refused(new ClusterAnswer(policy, Where, StatusCode.InvalidArgument, problem!));
+        var outcome = await partition.Submitter.SubmitAllocationAsync(request, id, call.TraceParent, call.Deadline, cancellationToken);
         return outcome is { Code: (int)StatusCode.OK, Allocation: { } allocation }
             ? ClusterAttempt.Allocated(allocation)
             : ClusterAttempt.Refused(new ClusterAnswer(policy, Where, (StatusCode)outcome.Code, outcome.Message));

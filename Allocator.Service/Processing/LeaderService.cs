@@ -13,6 +13,7 @@ namespace Allocator.Service.Processing;
 public sealed class LeaderService(
     LeaseCandidate candidate,
     LeaderTerm term,
+    LeaderShare share,
     IHostApplicationLifetime lifetime,
     IOptions<LeadershipOptions> options,
     TimeProvider time,
@@ -37,6 +38,7 @@ public sealed class LeaderService(
             }
 
             var crashed = false;
+            share.Began();
             try
             {
                 await term.RunAsync(lease, stopping);
@@ -59,6 +61,7 @@ public sealed class LeaderService(
             }
             finally
             {
+                share.Ended();
                 await ReleaseAsync(lease);
             }
 

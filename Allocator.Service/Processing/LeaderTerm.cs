@@ -25,6 +25,7 @@ public sealed class LeaderTerm(
     BatchCommitter committer,
     BatchLoop loop,
     AllocatorMetrics metrics,
+    KeyLayout keys,
     TimeProvider time,
     ILogger<LeaderTerm> log)
 {
@@ -73,7 +74,7 @@ public sealed class LeaderTerm(
         finally
         {
             if (source is not null) await source.DisposeAsync();
-            metrics.SteppedDown();
+            metrics.SteppedDown(keys.Partition);
             follower.Release();
         }
     }

@@ -35,6 +35,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(2011, LogLevel.Information, "Handing over: replica {Replica} epoch {Epoch} yields to {Successor} running newer version {Version}")]
     public static partial void HandingOver(ILogger logger, string replica, long epoch, string successor, string version);
 
+    [LoggerMessage(2018, LogLevel.Information, "Handing over partition {Partition}: replica {Replica} leads {Leading}, more than its share; epoch {Epoch} yields to {Successor}, which leads {SuccessorLeads}")]
+    public static partial void HandingOverForBalance(ILogger logger, int partition, string replica, int leading, long epoch, string successor, int successorLeads);
+
     [LoggerMessage(2012, LogLevel.Information, "Warmed up the leader's path in {Elapsed} ms; ready")]
     public static partial void WarmedUp(ILogger logger, long elapsed);
 

@@ -12,11 +12,13 @@ public enum ChoreOutcome { Continue, HandOver }
 /// <summary>
 /// What a leader does between batches once per heartbeat: publish its index shapes (standbys
 /// build the same indexes), refresh the leader gauges (every few seconds: a pass over the
-/// whole fleet), and yield to a ready replica of a newer version.
+/// whole fleet), and yield to a ready replica of a newer version, or, when this replica leads
+/// more than its share of the partitions, to one that leads less.
 /// </summary>
 public sealed class TermChores(
     KeyLayout keys,
     Membership membership,
+    LeaderShare share,
     ReplicaIdentity replica,
     AllocatorMetrics metrics,
     IOptions<LeadershipOptions> options,
@@ -47,12 +49,22 @@ public sealed class TermChores(
         if (time.GetUtcNow() >= due.Snapshot)
         {
             due.Snapshot = time.GetUtcNow() + LeaderSnapshot.Interval;
-            metrics.Leading(new LeaderSnapshot(term.Epoch, await StreamBacklog.ReadAsync(term.Db, keys), FleetTally.Of(term.Fleet.Servers)));
+            metrics.Leading(keys.Partition, new LeaderSnapshot(term.Epoch, await StreamBacklog.ReadAsync(term.Db, keys), FleetTally.Of(term.Fleet.Servers)));
         }
 
-        if (await membership.NewerLeaderCandidateAsync(leading: true) is not { } newer) return ChoreOutcome.Continue;
         // Between batches: nothing is in hand. The lease is released and announced next.
-        ProcessingLog.HandingOver(log, replica.Id, term.Epoch, newer.Replica, newer.Version);
-        return ChoreOutcome.HandOver;
+        if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
+        {
+            ProcessingLog.HandingOver(log, replica.Id, term.Epoch, newer.Replica, newer.Version);
+            return ChoreOutcome.HandOver;
+        }
+
+        if (await membership.LighterLeaderCandidateAsync() is { } lighter && share.TryHandOver(options.Value.HeartbeatInterval))
+        {
+            ProcessingLog.HandingOverForBalance(log, keys.Partition, replica.Id, share.Leading, term.Epoch, lighter.Replica, lighter.Leads);
+            return ChoreOutcome.HandOver;
+        }
+
+        return ChoreOutcome.Continue;
     }
 }

@@ -5,9 +5,16 @@ namespace Allocator.Service.Queue;
 
 public static class QueueServices
 {
+    /// <summary>The queue's settings (each partition adds its own queue: <see cref="AddPartitionQueue"/>).</summary>
     public static IServiceCollection AddQueue(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<QueueOptions, QueueOptionsValidator>(configuration);
+        return services;
+    }
+
+    /// <summary>A partition's queue: its stream, its reply and wake channels, and the front's submitter.</summary>
+    public static IServiceCollection AddPartitionQueue(this IServiceCollection services)
+    {
         services.TryAddSingleton(new AnswerHolding(false));
         services.TryAddSingleton<ReplyRouter>();
         services.TryAddSingleton<WakeSignal>();

@@ -4,13 +4,16 @@ namespace Allocator.Service.Storage;
 
 /// <summary>
 /// Every Redis key and channel of one fleet, built in one place. All share the hash tag
-/// <c>{prefix}</c>, so multi-key scripts stay on one Redis Cluster slot.
+/// <c>{prefix}</c>, so multi-key scripts stay on one Redis Cluster slot. With several
+/// partitions each has its own layout (prefix <c>alloc:p</c>).
 /// </summary>
-public sealed class KeyLayout(string prefix)
+public sealed class KeyLayout(string prefix, int partition = 0)
 {
     public const string ProcessorGroup = "processors";
 
     public string Prefix { get; } = prefix;
+    /// <summary>The partition these keys belong to (0 with one partition).</summary>
+    public int Partition { get; } = partition;
     private string Tag => "{" + Prefix + "}:";
 
     public RedisKey Requests => Tag + "requests";

@@ -6,7 +6,7 @@ namespace Allocator.Service.Storage;
 
 public static class StorageServices
 {
-    /// <summary>One Redis connection per replica (and the leader's own when commits wait for replicas), the key layout and the scripts.</summary>
+    /// <summary>One Redis connection per replica (and the leader's own when commits wait for replicas), and the checks on it.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<RedisOptions, RedisOptionsValidator>(configuration);
@@ -18,7 +18,12 @@ public static class StorageServices
         services.AddHostedService<RedisOutage>();
         services.AddHostedService<RedisVersionCheck>();
         services.AddHostedService<ReplicationCheck>();
-        services.TryAddSingleton(sp => new KeyLayout(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
+        return services;
+    }
+
+    /// <summary>A partition's scripts, over its <see cref="KeyLayout"/> (registered by the partition).</summary>
+    public static IServiceCollection AddPartitionScripts(this IServiceCollection services)
+    {
         services.TryAddSingleton<EnqueueScript>();
         services.TryAddSingleton<SettleScript>();
         services.TryAddSingleton<BeginTermScript>();

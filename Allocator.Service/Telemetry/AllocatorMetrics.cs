@@ -25,7 +25,8 @@ public sealed class AllocatorMetrics
     private readonly Counter<long> _relists;
     private readonly Counter<long> _writeBacks;
     private readonly Histogram<double> _writeBackLag;
-    private volatile LeaderSnapshot? _leader;
+    // What this replica leads, by partition: the gauges read the latest snapshot of each.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, LeaderSnapshot> _leading = new();
 
     public AllocatorMetrics(IMeterFactory meters, IOptions<MetricsOptions> options)
     {
@@ -39,10 +40,10 @@ public sealed class AllocatorMetrics
         _relists = meter.CreateCounter<long>("allocator.relists", null, "Kubernetes mode: full lists of GameServers, by reason: initial (nothing stored to resume from) or expired (a resume met 410 Gone: the API server's watch history no longer reaches back); a leader change makes none by itself.");
         _writeBacks = meter.CreateCounter<long>("allocator.writebacks", null, "Kubernetes mode: game server write-backs, by result (applied, already_applied, conflict, stale_copy, gone, no_room, refused, error).");
         _writeBackLag = meter.CreateHistogram<double>("allocator.writeback.lag", "s", "Kubernetes mode: from the commit of an allocation to Kubernetes accepting it (per outbox entry).");
-        meter.CreateObservableGauge("allocator.leader", () => _leader is null ? 0 : 1, null, "1 while this replica leads.");
-        meter.CreateObservableGauge("allocator.epoch", () => _leader is { } l ? [new Measurement<long>(l.Epoch)] : Array.Empty<Measurement<long>>(), null, "Leadership term of the current leader (reported by the leader).");
-        meter.CreateObservableGauge("allocator.queue.depth", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream)))), null, "Stream entries not yet read by the leader.");
-        meter.CreateObservableGauge("allocator.queue.pending", () => Measure(l => l.Streams.Select(s => new Measurement<long>(s.Pending, Tag("stream", s.Stream)))), null, "Stream entries read but not yet answered.");
+        meter.CreateObservableGauge("allocator.leader", () => _leading.Count, null, "Partitions this replica leads (1 on the leader with one partition, 0 elsewhere).");
+        meter.CreateObservableGauge("allocator.epoch", () => MeasureByPartition((p, l) => [new Measurement<long>(l.Epoch, Tag("partition", p))]), null, "Leadership term of each partition's current leader (reported by the leader).");
+        meter.CreateObservableGauge("allocator.queue.depth", () => MeasureByPartition((p, l) => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream), Tag("partition", p)))), null, "Stream entries not yet read by the leader.");
+        meter.CreateObservableGauge("allocator.queue.pending", () => MeasureByPartition((p, l) => l.Streams.Select(s => new Measurement<long>(s.Pending, Tag("stream", s.Stream), Tag("partition", p)))), null, "Stream entries read but not yet answered.");
         if (options.Value.GameServerGauges ?? true)
         {
             meter.CreateObservableGauge(GameServersCount, () => Measure(l => l.Fleets.States.Select(s => new Measurement<long>(s.Count, Tag("type", s.State), Tag("fleet_name", s.Fleet.Length > 0 ? s.Fleet : None), Tag("namespace", s.Namespace)))), null, "Game servers by state, fleet and namespace (reported by the leader).");
@@ -81,12 +82,16 @@ public sealed class AllocatorMetrics
 
     public void FailoverGap(double seconds) => _failoverGap.Record(seconds);
 
-    public void Leading(LeaderSnapshot snapshot) => _leader = snapshot;
+    public void Leading(int partition, LeaderSnapshot snapshot) => _leading[partition] = snapshot;
 
-    public void SteppedDown() => _leader = null;
+    public void SteppedDown(int partition) => _leading.TryRemove(partition, out _);
 
+    // Fleets live in one partition each, so the game-server gauges need no partition label.
     private IEnumerable<Measurement<long>> Measure(Func<LeaderSnapshot, IEnumerable<Measurement<long>>> read) =>
-        _leader is { } leader ? read(leader) : [];
+        _leading.Values.SelectMany(read);
+
+    private IEnumerable<Measurement<long>> MeasureByPartition(Func<string, LeaderSnapshot, IEnumerable<Measurement<long>>> read) =>
+        _leading.SelectMany(kv => read(kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv.Value));
 
     private static IEnumerable<Measurement<long>> Aggregates(IEnumerable<FleetAggregate> aggregates, string keyLabel) =>
         aggregates.SelectMany(a => new[] { a.AllocatedCount, a.AllocatedCapacity, a.TotalCount, a.TotalCapacity }.Select((value, i) =>
