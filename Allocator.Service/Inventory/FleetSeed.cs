@@ -22,7 +22,7 @@ public static class FleetSeed
     public static IReadOnlyList<GameServer> FromOptions(string demoFleet, string seedFile)
     {
         var servers = new List<GameServer>();
-        if (!string.IsNullOrWhiteSpace(demoFleet)) servers.AddRange(DemoFleetSpec.Parse(demoFleet).Generate());
+        foreach (var spec in demoFleet.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) servers.AddRange(DemoFleetSpec.Parse(spec).Generate());
         if (!string.IsNullOrWhiteSpace(seedFile)) servers.AddRange(FromJson(File.ReadAllText(seedFile)));
         return servers;
     }

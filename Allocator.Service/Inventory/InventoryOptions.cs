@@ -7,7 +7,8 @@ public sealed class InventoryOptions
 
     /// <summary>
     /// A generated fleet added by the first leader when missing, e.g.
-    /// <c>servers=100,nodes=10,capacity=10,counter=rooms,fleet=demo,namespace=default</c>.
+    /// <c>servers=100,nodes=10,capacity=10,counter=rooms,fleet=demo,namespace=default</c>;
+    /// several fleets separated by <c>;</c>.
     /// </summary>
     public string DemoFleet { get; set; } = "";
     /// <summary>JSON file: an array of inventory GameServer objects (proto-JSON), added when missing.</summary>

@@ -33,7 +33,7 @@ public sealed class BatchCommitter(
 
         var result = await commit.RunAsync(db, write with { Replies = [] });
         if (result.Status != CommitStatus.Committed) return result;
-        if (!await acks.WaitAsync(db, () => lease.StillHeld)) return new CommitResult(CommitStatus.Unreplicated, []);
+        if (!await acks.WaitAsync(db, keys.Commit, () => lease.StillHeld)) return new CommitResult(CommitStatus.Unreplicated, []);
         await release.RunAsync(db, number, write.Replies);
         return result;
     }

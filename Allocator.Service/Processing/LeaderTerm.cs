@@ -46,7 +46,7 @@ public sealed class LeaderTerm(
         // term writes anything, and so is everything committed before it: the mark may rise.
         if (acks.Required)
         {
-            if (!await acks.WaitAsync(db, () => lease.StillHeld && !stopping.IsCancellationRequested)) return;
+            if (!await acks.WaitAsync(db, keys.Commit, () => lease.StillHeld && !stopping.IsCancellationRequested)) return;
             await release.RunAsync(db, commit, []);
         }
 

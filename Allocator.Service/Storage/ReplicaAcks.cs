@@ -14,10 +14,11 @@ public sealed class ReplicaAcks(IOptions<RedisOptions> options, ILogger<ReplicaA
     public bool Required => options.Value.MinReplicas > 0;
 
     /// <summary>
-    /// True once MinReplicas replicas have every write of <paramref name="db"/>'s connection;
+    /// True once MinReplicas replicas have every write of <paramref name="db"/>'s connection to
+    /// the primary that holds <paramref name="key"/> (on Redis Cluster, the partition's shard);
     /// false when <paramref name="keepWaiting"/> turns false first (the lease was lost).
     /// </summary>
-    public async Task<bool> WaitAsync(IDatabaseAsync db, Func<bool> keepWaiting)
+    public async Task<bool> WaitAsync(IDatabaseAsync db, RedisKey key, Func<bool> keepWaiting)
     {
         if (!Required) return true;
         var wanted = options.Value.MinReplicas;
@@ -26,7 +27,7 @@ public sealed class ReplicaAcks(IOptions<RedisOptions> options, ILogger<ReplicaA
         while (true)
         {
             // On the primary the commit went to: WAIT counts that connection's writes.
-            var acked = (long)await db.ExecuteAsync("WAIT", [wanted, (long)options.Value.ReplicaWait.TotalMilliseconds], CommandFlags.DemandMaster);
+            var acked = (long)await db.Multiplexer.GetServer(key, flags: CommandFlags.DemandMaster).ExecuteAsync("WAIT", [wanted, (long)options.Value.ReplicaWait.TotalMilliseconds], CommandFlags.DemandMaster);
             if (acked >= wanted)
             {
                 if (warned) StorageLog.ReplicasBack(log, wanted, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

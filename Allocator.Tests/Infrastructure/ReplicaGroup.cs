@@ -21,6 +21,14 @@ public sealed class ReplicaGroup : IAsyncDisposable
     public Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, params string[] settings) =>
         AddAsync(id, redis, prefix, new Dictionary<string, string>(), settings);
 
+    /// <summary>Adds a replica of a Redis named by its connection string (e.g. a cluster's nodes).</summary>
+    public async Task<ReplicaProcess> AddAsync(string id, string redis, string prefix, params string[] settings)
+    {
+        var replica = await ReplicaProcess.StartAsync(id, redis, prefix, settings);
+        _replicas.Add(replica);
+        return replica;
+    }
+
     public async Task<ReplicaProcess> AddAsync(string id, RedisServer redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
         var replica = await ReplicaProcess.StartAsync(id, redis.ConnectionString, prefix, environment, settings);

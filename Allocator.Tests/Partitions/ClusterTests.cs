@@ -1,0 +1,133 @@
+using Allocator.Service.Storage;
+using Allocator.Tests.EndToEnd;
+using Allocator.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Allocator.Tests.Partitions;
+
+/// <summary>
+/// Partitions on a real Redis Cluster (three primaries, a replica each): every partition's keys
+/// share one hash tag, so each script runs on one shard; the shards fail over and move slots
+/// under load without losing, doubling or overfilling a session.
+/// </summary>
+[Collection(nameof(ClusterTests))]
+public class ClusterTests
+{
+    private const int Partitions = 4;
+    private static readonly string[] Fleets = ["f0", "f1", "f2", "f3"];
+
+    private static string[] Settings(RedisCluster cluster, params string[] more) =>
+    [
+        $"--Allocator:Partitions:Count={Partitions}",
+        .. Fleets.Select((f, i) => $"--Allocator:Partitions:Table:{f}={i}"),
+        "--Allocator:Inventory:DemoFleet=" + string.Join(";", Fleets.Select(f => $"servers=200,nodes=10,capacity=10,counter=rooms,fleet={f}")),
+        "--Allocator:LeaseTtl=00:00:02", "--Allocator:LeaseRetry=00:00:00.100", "--Allocator:SuccessorSettle=00:00:00",
+        // Answers wait until the shard's replica has the commit, so a promoted replica has every answered session.
+        "--Allocator:MinReplicas=1",
+        .. more,
+    ];
+
+    [Fact]
+    public async Task Killing_the_primary_of_a_partitions_shard_promotes_its_replica_and_loses_no_session()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var prefix = "kill" + Guid.NewGuid().ToString("N")[..6];
+        await using var replicas = await StartReplicasAsync(cluster, prefix);
+        var victim = cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers);
+        var promoted = await cluster.ReplicaOfAsync(victim);
+
+        var load = new ClusterLoad(replicas.All, Fleets);
+        using var stop = new CancellationTokenSource();
+        var running = load.RunAsync(16, stop.Token);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the kill");
+        await cluster.KillAsync(victim);
+        var atKill = load.Answered;
+        await Until.TrueAsync(() => cluster.IsPrimaryAsync(promoted), $"127.0.0.1:{promoted} promoted", seconds: 60);
+        // The killed node comes back as the new primary's replica: until then that shard's
+        // commits have no replica to acknowledge them (MinReplicas), and its answers wait.
+        await cluster.RestartAsync(victim);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atKill + 400), "400 more answers after the failover", () => Logs(replicas), seconds: 90);
+        stop.Cancel();
+        await running;
+
+        await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
+    }
+
+    [Fact]
+    public async Task Moving_a_partitions_slot_to_another_shard_under_load_loses_no_session()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        // A prefix whose partition 0 lives in the first 100 slots of the first primary, the ones
+        // redis-cli --cluster reshard moves first.
+        var (prefix, slot) = await LowSlotPrefixAsync(cluster);
+        await using var replicas = await StartReplicasAsync(cluster, prefix);
+        var from = cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers);
+        var to = 0;
+        foreach (var port in cluster.Ports.Where(p => p != from))
+        {
+            if (!await cluster.IsPrimaryAsync(port)) continue;
+            to = port;
+            break;
+        }
+
+
+        var load = new ClusterLoad(replicas.All, Fleets);
+        using var stop = new CancellationTokenSource();
+        var running = load.RunAsync(16, stop.Token);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the reshard");
+        await cluster.ReshardAsync(from, to, slot + 1);
+        // A read follows the MOVED answer, so the connection learns where the slot is now.
+        Assert.True(await cluster.Connection.GetDatabase().KeyExistsAsync(new KeyLayout($"{prefix}:0").GameServers));
+        Assert.Equal(to, cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers));
+        var atMove = load.Answered;
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atMove + 400), "400 more answers after the slot moved", () => Logs(replicas), seconds: 90);
+        stop.Cancel();
+        await running;
+
+        await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
+    }
+
+    private static async Task<ReplicaGroup> StartReplicasAsync(RedisCluster cluster, string prefix)
+    {
+        var group = new ReplicaGroup();
+        foreach (var id in new[] { "r1", "r2", "r3" }) await group.AddAsync(id, cluster.ConnectionString, prefix, Settings(cluster));
+        // Every partition led, and its seed in its hash, before the load starts.
+        var db = cluster.Connection.GetDatabase();
+        await Until.TrueAsync(async () =>
+        {
+            for (var p = 0; p < Partitions; p++)
+            {
+                if (await db.HashLengthAsync(new KeyLayout($"{prefix}:{p}").GameServers) < 200) return false;
+            }
+
+            return true;
+        }, "every partition seeded by its leader", seconds: 90);
+        return group;
+    }
+
+    /// <summary>Lost 0 (every answer is stored), applied twice 0 (no session answered twice), over capacity 0; per partition.</summary>
+    private static async Task AssertEveryPartitionHoldsItsAnswersAsync(RedisCluster cluster, string prefix, ClusterLoad load)
+    {
+        var db = cluster.Connection.GetDatabase();
+        for (var p = 0; p < Partitions; p++)
+        {
+            var servers = await FleetAssertions.ServersAsync(db, $"{prefix}:{p}");
+            var answers = load.AnswersFor(Fleets[p]);
+            Assert.NotEmpty(answers);
+            FleetAssertions.NoSessionLostOrDoubled(answers, servers);
+        }
+    }
+
+    private static string Logs(ReplicaGroup replicas) => string.Join("\n", replicas.All.Select(r => $"--- {r.Id}\n{string.Join("\n", r.Log.Split('\n').TakeLast(40))}"));
+
+    private static async Task<(string Prefix, int Slot)> LowSlotPrefixAsync(RedisCluster cluster)
+    {
+        var server = cluster.Connection.GetServer("127.0.0.1", cluster.Ports[0]);
+        for (var i = 0; ; i++)
+        {
+            var prefix = $"move{i}";
+            var slot = (int)(long)(await server.ExecuteAsync("CLUSTER", "KEYSLOT", $"{{{prefix}:0}}"))!;
+            if (slot < 100) return (prefix, slot);
+        }
+    }
+}
