@@ -65,8 +65,14 @@ public class BaselineReplicaTests
         var full = await Assert.ThrowsAsync<RpcException>(() => first.Allocation.AllocateAsync(request).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);
 
-        // Both answered through the product's front, counted by status, and both raced.
+        // Both answered through the product's front, counted by status, and both raced; both
+        // report ready, as the benchmark waits for before it loads them.
         using var http = new HttpClient();
+        foreach (var replica in replicas)
+        {
+            await Until.TrueAsync(async () => (await http.GetAsync($"http://127.0.0.1:{replica.OpsPort}/readyz")).IsSuccessStatusCode, $"{replica.Id} ready", () => replica.Log);
+        }
+
         var scrapes = await Task.WhenAll(replicas.Select(r => MetricsScrape.GetAsync(http, r.OpsPort)));
         Assert.Equal(answers.Count, scrapes.Sum(s => s.Value("allocator_allocations_total", ("status", "OK"))));
         Assert.Equal(refused.Count(e => e.StatusCode == StatusCode.Aborted), scrapes.Sum(s => s.Value("allocator_allocations_total", ("status", "Aborted"))));
