@@ -7,19 +7,20 @@ return args.FirstOrDefault() switch
     "burst" => await BurstCommand.RunAsync(args[1..]),
     "bench-engine" => await EngineBenchCommand.RunAsync(args[1..]),
     "load" => await LoadCommand.RunAsync(args[1..]),
-    "bench-baseline" => await BaselineCommand.RunAsync(args[1..]),
     "forward" => await ForwardCommand.RunAsync(args[1..]),
     "grpc-body" => await GrpcBodyCommand.RunAsync(args[1..]),
     "occupancy" => await OccupancyCommand.RunAsync(args[1..]),
-    "serve" => await ServeAsync(args[1..]),
-    _ => await ServeAsync(args),
+    // Benchmark only: a replica whose calls an Agones-style allocator decides (scripts/bench.sh).
+    "baseline-replica" => await ServeAsync(() => BaselineReplica.Build(args[1..])),
+    "serve" => await ServeAsync(() => AllocatorHost.Build(args[1..])),
+    _ => await ServeAsync(() => AllocatorHost.Build(args)),
 };
 
-static async Task<int> ServeAsync(string[] args)
+static async Task<int> ServeAsync(Func<WebApplication> build)
 {
     try
     {
-        await AllocatorHost.Build(args).RunAsync();
+        await build().RunAsync();
         return 0;
     }
     catch (Microsoft.Extensions.Options.OptionsValidationException e)

@@ -2,13 +2,15 @@
 # Benchmarks, side by side with the design we replace, on this machine, in one run:
 #  - this allocator: Redis + N replicas (one leader) driven through gRPC by the load generator,
 #    closed loop (max throughput at a concurrency) and open loop (a target rate);
-#  - the Agones-style comparator: N workers with their own caches, optimistic concurrency per
-#    allocation, 5 retries 10 ms apart; same fleet, same closed-loop load;
+#  - the Agones-style comparator: N `baseline-replica` processes behind the same gRPC front, each
+#    with its own cache, optimistic concurrency per allocation, 5 retries 10 ms apart; the same
+#    fleet and the same load rows;
 #  - the cost of MinReplicas = 1 (one WAIT per batch, a replica Redis beside the primary);
 #  - leader resume: lease -> first answered allocation with 1k, 10k, 100k servers;
 #  - CPU per call: h2load (apt nghttp2-client) drives gRPC unary calls at saturation, and every
 #    process that serves them (replicas, Redis, h2load) is charged its CPU from /proc, beside a
-#    bare grpc-dotnet app (scripts/grpc-floor), the framework's floor.
+#    bare grpc-dotnet app (scripts/grpc-floor), the framework's floor, and the comparator's
+#    3 replicas driven the same way.
 # Prints markdown tables; raw figures go to artifacts/bench/*.json.
 # Usage: scripts/bench.sh [--only "e2e minreplicas baseline resume cpu"] [--duration 10] [--replicas 3]
 #                         [--servers 20000] [--concurrency 64] [--rate 5000] [--resume "1000 10000 100000"]
@@ -83,11 +85,13 @@ start_redis() {
 stop_redis() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1; }
 start_redis "$REDIS_PORT" || exit 2
 
-# replica NAME PREFIX SERVERS [settings...] -> sets REPLICA_PID, REPLICA_URL
+# replica NAME PREFIX SERVERS [settings...] -> sets REPLICA_PID, REPLICA_URL. MODE=(baseline-replica)
+# starts the Agones-style comparator instead (same settings, same front).
+MODE=()
 replica() {
   local port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
   local name=$1 prefix=$2 servers=$3; shift 3
-  dotnet "$BIN" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
+  dotnet "$BIN" "${MODE[@]}" --Allocator:ListenAddress=127.0.0.1 --Allocator:Port="$port" --Allocator:OpsPort=0 --Allocator:Plaintext=true \
     --Allocator:Redis="127.0.0.1:$RP" \
     --Allocator:KeyPrefix="$prefix" --Allocator:ReplicaId="$name" --Allocator:LeaseRetry=00:00:00.250 \
     --Allocator:Inventory:DemoFleet="servers=$servers,nodes=$(( servers / 100 > 0 ? servers / 100 : 1 )),capacity=10,counter=rooms,fleet=bench" \
@@ -103,25 +107,42 @@ replica() {
 wait_leader() { for _ in $(seq 600); do [ -n "$(rcli hget "{$1}:leader-info" replica)" ] && return 0; sleep 0.05; done; return 1; }
 wait_seeded() { for _ in $(seq 1200); do [ "$(rcli hlen "{$1}:gameservers")" -ge "$2" ] && return 0; sleep 0.05; done; return 1; }
 stop_replicas() { for pid in "${PIDS[@]}"; do kill "-$1" "$pid" 2>/dev/null; done; wait 2>/dev/null; PIDS=(); }
+ready() { for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_port() { for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 echo "Command: $COMMAND"
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), .NET $(dotnet --version), Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
 echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "Fleet: $SERVERS servers x 10 sessions, $((SERVERS / 100)) nodes; $REPLICAS replicas / workers; $DURATION s per run"
+echo "Fleet: $SERVERS servers x 10 sessions, $((SERVERS / 100)) nodes; $REPLICAS replicas; $DURATION s per run"
 echo
 
 # 1. This allocator.
 declare -A PID_OF
 # fleet_rows PREFIX NAME DESIGN [settings...]: 3 replicas on their own prefix, then the closed
-# (64 and 256 callers) and open-loop rows, then the replicas stop.
+# (64 and 256 callers) and open-loop rows, then the replicas stop. With MODE set (the comparator)
+# there is no leader: the rows count the replicas' version conflicts instead.
 fleet_rows() {
   local prefix=$1 name=$2 design=$3; shift 3
-  local urls=""
-  for i in $(seq "$REPLICAS"); do replica "$name$i" "$prefix" "$SERVERS" "$@" || exit 1; PID_OF[$name$i]=$REPLICA_PID; urls+="$REPLICA_URL,"; done
-  wait_leader "$prefix" || exit 1
-  local leader_pid=${PID_OF[$(rcli hget "{$prefix}:leader-info" replica)]}
+  local urls="" metrics="" ops i
+  for i in $(seq "$REPLICAS"); do
+    if [ ${#MODE[@]} -gt 0 ]; then
+      ops=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+      replica "$name$i" "$prefix" "$SERVERS" --Allocator:OpsPort="$ops" "$@" || exit 1
+      ready "$ops" || { echo "replica $name$i did not become ready" >&2; exit 1; }
+      metrics+="http://127.0.0.1:$ops/metrics,"
+    else
+      replica "$name$i" "$prefix" "$SERVERS" "$@" || exit 1
+    fi
+    PID_OF[$name$i]=$REPLICA_PID; urls+="$REPLICA_URL,"
+  done
   local common=(--targets "${urls%,}" --duration "$DURATION" --fleet bench --redis "127.0.0.1:$REDIS_PORT" --prefix "$prefix"
-    --bench-design "$design" --leader-pid "$leader_pid")
+    --bench-design "$design")
+  if [ ${#MODE[@]} -gt 0 ]; then
+    common+=(--conflicts-from "${metrics%,}")
+  else
+    wait_leader "$prefix" || exit 1
+    common+=(--leader-pid "${PID_OF[$(rcli hget "{$prefix}:leader-info" replica)]}")
+  fi
   dotnet "$BIN" load "${common[@]}" --concurrency "$CONCURRENCY" --json "$OUT/$prefix-closed.json"
   dotnet "$BIN" load "${common[@]}" --concurrency $((CONCURRENCY * 4)) --json "$OUT/$prefix-closed-max.json"
   dotnet "$BIN" load "${common[@]}" --rate "$RATE" --json "$OUT/$prefix-open.json"
@@ -145,11 +166,11 @@ if wants minreplicas; then
   stop_redis "$REPLICA_REDIS"
 fi
 
-# 2. The Agones-style comparator: same fleet, same closed-loop load.
+# 2. The Agones-style comparator behind the same front: same fleet, same load rows.
 if wants baseline; then
-  dotnet "$BIN" bench-baseline --redis "127.0.0.1:$REDIS_PORT" --prefix baseline --workers "$REPLICAS" \
-    --concurrency "$CONCURRENCY" --duration "$DURATION" --fleet bench \
-    --seed "servers=$SERVERS,nodes=$((SERVERS / 100)),capacity=10,counter=rooms,fleet=bench"
+  MODE=(baseline-replica)
+  fleet_rows baseline b "Agones-style comparator: $REPLICAS replicas, own caches, OCC"
+  MODE=()
 fi
 table_rows && echo
 
@@ -186,8 +207,6 @@ TICK=$(getconf CLK_TCK)
 ticks() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
 redis_pid() { redis-cli -p "$1" info server | tr -d '\r' | awk -F: '/^process_id:/ {print $2}'; }
 path_of() { [ "$1" = health ] && echo /grpc.health.v1.Health/Check || echo /allocation.AllocationService/Allocate; }
-ready() { for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; return 1; }
-wait_port() { for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # h2 CALLS KIND: one h2load per URL of the row (CALLS split evenly), CONNECTIONS x STREAMS
 # each. Sets H2_OK (HTTP 2xx answers), H2_SECONDS (wall clock) and H2_CPU_US (h2load's CPU).
@@ -220,11 +239,13 @@ probe() {
   esac
 }
 
-# statuses: the row's replicas' allocator_allocations_total, summed, one "status count" a line.
+# statuses: the row's replicas' allocator_allocations_total, summed, one "status count" a line;
+# and the comparator's version conflicts (allocator_baseline_conflicts_total) as "conflicts count".
 statuses() {
   for port in "${ROW_OPS[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done |
     awk '/^allocator_allocations_total[{]/ { match($0, /status="[^"]*"/); st = substr($0, RSTART + 8, RLENGTH - 9)
            v = $0; sub(/^[^}]*[}] */, "", v); split(v, f, " "); n[st] += f[1] }
+         /^allocator_baseline_conflicts_total[{ ]/ { v = $0; sub(/^[^ {]*([{][^}]*[}])? */, "", v); split(v, f, " "); n["conflicts"] += f[1] }
          END { for (st in n) print st, n[st] }'
 }
 occupancy() { dotnet "$BIN" occupancy --redis "127.0.0.1:$RP" --prefix "$ROW_PREFIX" --fleet bench --counter rooms; }
@@ -242,7 +263,7 @@ measure() {
   for i in "${!pids[@]}"; do
     d=$(( t1[i] - t0[i] ))
     if [ "$i" -lt "$n" ]; then
-      replicas=$((replicas + d)); split_r+="${split_r:+ + }$( [ "$i" = 0 ] && echo "leader ")$(us "$d")"
+      replicas=$((replicas + d)); split_r+="${split_r:+ + }$( [ "$i" = 0 ] && [ "$ROW_LEADER" = 1 ] && echo "leader ")$(us "$d")"
     else
       redis=$((redis + d)); split_s+="${split_s:+ + }$( [ "$i" -gt "$n" ] && echo "replica ")$(us "$d")"
     fi
@@ -283,19 +304,24 @@ cpu_row() {
 }
 
 # cpu_group PREFIX COUNT [settings...]: COUNT replicas with ops ports on a fresh fleet (Redis $RP),
-# ready; sets the ROW_* arrays, the leader first.
+# ready; sets the ROW_* arrays, the leader first. With MODE set (the comparator) there is no leader.
 cpu_group() {
-  local prefix=$1 count=$2 i ops leader; shift 2
-  ROW_URLS=(); ROW_PIDS=(); ROW_OPS=(); ROW_PREFIX=$prefix; ROW_REDIS=("$(redis_pid "$RP")")
+  local prefix=$1 count=$2 i ops leader=""; shift 2
+  ROW_URLS=(); ROW_PIDS=(); ROW_OPS=(); ROW_PREFIX=$prefix; ROW_REDIS=("$(redis_pid "$RP")"); ROW_LEADER=1
   declare -A url_of ops_of
   for i in $(seq "$count"); do
     ops=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
     replica "$prefix-$i" "$prefix" "$CPU_SERVERS" --Allocator:OpsPort="$ops" "$@" || exit 1
     PID_OF[$prefix-$i]=$REPLICA_PID; url_of[$prefix-$i]=$REPLICA_URL; ops_of[$prefix-$i]=$ops
   done
-  wait_leader "$prefix" && wait_seeded "$prefix" "$CPU_SERVERS" || { echo "no leader or fleet for $prefix" >&2; exit 1; }
-  leader=$(rcli hget "{$prefix}:leader-info" replica)
-  for name in "$leader" $(printf '%s\n' "${!url_of[@]}" | grep -vx "$leader" | sort); do
+  if [ ${#MODE[@]} -gt 0 ]; then
+    ROW_LEADER=0
+    wait_seeded "$prefix" "$CPU_SERVERS" || { echo "no fleet for $prefix" >&2; exit 1; }
+  else
+    wait_leader "$prefix" && wait_seeded "$prefix" "$CPU_SERVERS" || { echo "no leader or fleet for $prefix" >&2; exit 1; }
+    leader=$(rcli hget "{$prefix}:leader-info" replica)
+  fi
+  for name in $leader $(printf '%s\n' "${!url_of[@]}" | grep -vx "${leader:-}" | sort); do
     ready "${ops_of[$name]}" || { echo "replica $name did not become ready" >&2; exit 1; }
     ROW_URLS+=("${url_of[$name]}"); ROW_PIDS+=("${PID_OF[$name]}"); ROW_OPS+=("${ops_of[$name]}")
   done
@@ -316,7 +342,7 @@ if wants cpu; then
   # (a) The framework's floor: grpc-dotnet serving grpc.health.v1, nothing else.
   port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
   dotnet "$WORK/floor/GrpcFloor.dll" --port "$port" >"$WORK/floor.log" 2>&1 &
-  PIDS+=($!); ROW_PIDS=($!); ROW_URLS=("http://127.0.0.1:$port"); ROW_REDIS=(); ROW_OPS=(); ROW_PREFIX=""
+  PIDS+=($!); ROW_PIDS=($!); ROW_URLS=("http://127.0.0.1:$port"); ROW_REDIS=(); ROW_OPS=(); ROW_PREFIX=""; ROW_LEADER=0
   wait_port "$port" || { echo "the grpc-dotnet floor did not start" >&2; exit 1; }
   cpu_row "bare grpc-dotnet app (scripts/grpc-floor): grpc.health.v1 Check" health
   stop_replicas TERM
@@ -335,6 +361,13 @@ if wants cpu; then
   cpu_row "this service: Allocate, 3 replicas (one leader)" allocate; three_replicas=$ROW_RATE
   stop_replicas TERM; stop_redis "$RP"
 
+  # (e2) The Agones-style comparator: 3 baseline-replica processes (own caches, optimistic
+  # commits) behind the same front, one h2load each; its answers cell adds the version conflicts.
+  RP=$((REDIS_PORT + 2003)); start_redis "$RP" || exit 1
+  MODE=(baseline-replica); cpu_group cpubase 3; MODE=()
+  cpu_row "Agones-style comparator, 3 replicas" allocate; comparator=$ROW_RATE
+  stop_replicas TERM; stop_redis "$RP"
+
   # (f) Three replicas with MinReplicas = 1: a replica Redis acknowledges every batch (WAIT).
   RP=$((REDIS_PORT + 2002)); start_redis "$RP" || exit 1
   start_redis $((RP + 1)) --replicaof 127.0.0.1 "$RP" || exit 1
@@ -345,6 +378,6 @@ if wants cpu; then
   stop_replicas TERM; stop_redis $((RP + 1)); stop_redis "$RP"; RP=$REDIS_PORT
 
   echo
-  echo "Allocations/s at saturation: $one_replica with 1 replica, $three_replicas with 3 replicas."
+  echo "Allocations/s at saturation: $one_replica with 1 replica, $three_replicas with 3 replicas; the Agones-style comparator $comparator with 3 replicas."
   echo "Load average before and after the section: $load_before; $(cut -d' ' -f1-3 /proc/loadavg)."
 fi

@@ -63,7 +63,7 @@ public sealed class AllocationApi(PartitionSet partitions, IMultiClusterAllocati
                 return response;
             }
 
-            outcome = await partition!.Submitter.SubmitAllocationAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
+            outcome = await partition!.Allocations.AllocateAsync(request, requestId, CallSettings.TraceParent(context), deadline, context.CancellationToken);
             if (outcome.Code == (int)StatusCode.OK && outcome.Allocation is null) outcome = Outcomes.Error(StatusCode.Internal, "answer carried no allocation");
             (status, fleet) = ((StatusCode)outcome.Code, FleetOf(outcome.Allocation));
         }

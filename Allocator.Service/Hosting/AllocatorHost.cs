@@ -22,7 +22,11 @@ namespace Allocator.Service.Hosting;
 /// </summary>
 public static class AllocatorHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="benchmark">
+    /// Benchmark modes only (<c>baseline-replica</c>): changes each partition's composition
+    /// after every capability is added. The product passes nothing.
+    /// </param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? benchmark = null)
     {
         // appsettings.json ships beside the binary: find it whatever the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -48,13 +52,17 @@ public static class AllocatorHost
             .AddProcessing(configuration)
             .AddInventory(configuration)
             .AddAgones(configuration)
-            .AddPartitions(configuration, partition => partition
-                .AddPartitionScripts()
-                .AddPartitionQueue()
-                .AddPartitionLeadership()
-                .AddPartitionProcessing()
-                .AddPartitionInventory(configuration)
-                .AddPartitionAgones(configuration))
+            .AddPartitions(configuration, partition =>
+            {
+                partition
+                    .AddPartitionScripts()
+                    .AddPartitionQueue()
+                    .AddPartitionLeadership()
+                    .AddPartitionProcessing()
+                    .AddPartitionInventory(configuration)
+                    .AddPartitionAgones(configuration);
+                benchmark?.Invoke(partition);
+            })
             .AddMultiCluster(configuration)
             .AddApi(configuration)
             .AddKubernetesApi(configuration)

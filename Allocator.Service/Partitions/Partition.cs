@@ -25,6 +25,8 @@ public sealed class Partition(PartitionSlot slot, KeyLayout keys, IServiceProvid
     public KeyLayout Keys => keys;
     public IServiceProvider Services => services;
     public RequestSubmitter Submitter { get; } = services.GetRequiredService<RequestSubmitter>();
+    /// <summary>Where the front has an Allocate of this partition decided.</summary>
+    public ILocalAllocation Allocations { get; } = services.GetRequiredService<ILocalAllocation>();
     public Membership Membership { get; } = services.GetRequiredService<Membership>();
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ public static class QueueServices
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<EnqueueBatcher>();
         services.TryAddSingleton<RequestSubmitter>();
+        services.TryAddSingleton<ILocalAllocation, QueuedAllocation>();
         services.AddHostedService<ReplySubscription>();
         return services;
     }

@@ -71,6 +71,10 @@ public static class LoadCommand
 
         var leaderPid = int.Parse(o.Get("leader-pid", "0"));
         var cpuBefore = BenchRow.CpuSeconds(leaderPid);
+        // The Agones-style comparator's replicas count their version conflicts (retried ones too).
+        var conflictsFrom = o.Get("conflicts-from", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        using var http = new HttpClient();
+        var conflictsBefore = await ScrapedCounter.SumAsync(http, conflictsFrom, AgonesStyleAllocator.ConflictsMetric);
 
         var calls = new ConcurrentBag<Call>();
         var refusals = new Refusals();
@@ -152,6 +156,7 @@ public static class LoadCommand
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
         var leaderCpu = leaderPid > 0 ? $"{100 * (BenchRow.CpuSeconds(leaderPid) - cpuBefore) / elapsed.TotalSeconds:F0}% of a core" : "n/a";
+        var conflicts = await ScrapedCounter.SumAsync(http, conflictsFrom, AgonesStyleAllocator.ConflictsMetric) - conflictsBefore;
         await using var redis = await ConnectRedisAsync();
         var commits = redis is null ? 0 : (long)await redis.GetDatabase().StringGetAsync(keys.ChangeSeq) - commitsBefore;
 
@@ -212,7 +217,7 @@ public static class LoadCommand
         {
             var (used, optimal) = await BenchRow.PackingAsync(redis, keys, fleet, counter);
             var mode = rate > 0 ? $"open, {rate:F0}/s" : $"closed, {concurrency} callers";
-            var errors = string.Join(", ", failed) + (lost > 0 ? $", lost: {lost}" : "");
+            var errors = string.Join(", ", failed) + (lost > 0 ? $", lost: {lost}" : "") + (conflictsFrom.Length > 0 ? $"; {conflicts:F0} conflicts" : "");
             Console.WriteLine(new BenchRow(design, mode, sent, ok.Count / elapsed.TotalSeconds,
                 Percentiles.At(latencies, 0.5), Percentiles.At(latencies, 0.9), Percentiles.At(latencies, 0.99), latencies.LastOrDefault(), errors, used, optimal,
                 commits > 0 ? $"{ok.Count / (double)commits:F1}" : "n/a", leaderCpu));
@@ -227,6 +232,7 @@ public static class LoadCommand
                 scenario, sent, ok = ok.Count, lost, overCapacity, twice, occupancyMatches, longestGapMs = gap,
                 p50 = Percentiles.At(latencies, 0.5), p90 = Percentiles.At(latencies, 0.9), p99 = Percentiles.At(latencies, 0.99), max = latencies.LastOrDefault(),
                 okPerSecond = ok.Count / elapsed.TotalSeconds,
+                conflicts = conflictsFrom.Length > 0 ? conflicts : (double?)null,
                 failed = all.Where(c => c.Code != StatusCode.OK && !c.Lost).GroupBy(c => c.Code.ToString()).ToDictionary(g => g.Key, g => g.Count()),
             }));
         }

@@ -44,13 +44,20 @@ public sealed class ReplicaProcess : IAsyncDisposable
         StartAsync(id, redis, prefix, new Dictionary<string, string>(), settings);
 
     /// <param name="environment">Extra environment variables (e.g. POD_NAME, as the downward API sets it).</param>
-    public static async Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings)
+    public static Task<ReplicaProcess> StartAsync(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, params string[] settings) =>
+        StartAsync(null, id, redis, prefix, environment, settings);
+
+    /// <summary>A replica run by another subcommand of the binary than <c>serve</c> (the benchmark's <c>baseline-replica</c>).</summary>
+    public static Task<ReplicaProcess> StartCommandAsync(string command, string id, string redis, string prefix, params string[] settings) =>
+        StartAsync(command, id, redis, prefix, new Dictionary<string, string>(), settings);
+
+    private static async Task<ReplicaProcess> StartAsync(string? command, string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, string[] settings)
     {
         // A port found free can be taken (by any socket of a busy test run) before the replica
         // binds it: then the replica exits saying so, and starts again on other ports.
         for (var attempt = 1; ; attempt++)
         {
-            var replica = Launch(id, redis, prefix, environment, settings);
+            var replica = Launch(command, id, redis, prefix, environment, settings);
             try
             {
                 await replica.WaitUntilListeningAsync();
@@ -63,7 +70,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
         }
     }
 
-    private static ReplicaProcess Launch(string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, string[] settings)
+    private static ReplicaProcess Launch(string? command, string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, string[] settings)
     {
         var port = RedisServer.FreePort();
         var opsPort = RedisServer.FreePort();
@@ -75,16 +82,16 @@ public sealed class ReplicaProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         foreach (var (name, value) in environment) info.Environment[name] = value;
-        foreach (var arg in new[]
-        {
-            dll, "--Allocator:ListenAddress=127.0.0.1", $"--Allocator:Port={port}", $"--Allocator:OpsPort={opsPort}", "--Allocator:Plaintext=true",
+        foreach (var arg in new[] { dll }.Concat(command is null ? [] : [command]).Concat(
+        [
+            "--Allocator:ListenAddress=127.0.0.1", $"--Allocator:Port={port}", $"--Allocator:OpsPort={opsPort}", "--Allocator:Plaintext=true",
             $"--Allocator:Redis={redis}", $"--Allocator:KeyPrefix={prefix}", $"--Allocator:ReplicaId={id}",
             "--Logging:LogLevel:Default=Information",
             // A call that sets no deadline gets the longest one allowed (30 s, MaxDeadline), not
             // the 10 s default: a first call on a machine busy with the rest of the suite must not
             // fail on time. A test's own settings come later and win (e.g. a 1 s MaxDeadline).
             "--Allocator:DefaultDeadline=00:00:30",
-        }.Concat(settings))
+        ]).Concat(settings))
         {
             info.ArgumentList.Add(arg);
         }
