@@ -26,6 +26,8 @@ public sealed class PartitionSet
             var keys = new KeyLayout(Map.Prefix(prefix, i), i);
             var services = new ServiceCollection();
             ReplicaServices.Forward(replicaServices, replica, services);
+            var logs = replica.GetRequiredService<ILoggerFactory>();
+            services.AddSingleton(Map.Count == 1 ? logs : new PartitionLogs(logs, i));
             services.AddSingleton(slot);
             services.AddSingleton(new Inventory.SeedScope(slot.Owns));
             services.AddSingleton(keys);

@@ -5,7 +5,7 @@ namespace Allocator.Service.Partitions;
 /// <summary>
 /// Makes a replica's singletons visible in a partition's container: each single-registered
 /// singleton, every settings object (<c>IOptions&lt;T&gt;</c> as the replica bound, configured
-/// and validated it) and the loggers. Hosted services and services registered several times
+/// and validated it) and the loggers (over the partition's <see cref="ILoggerFactory"/>). Hosted services and services registered several times
 /// stay the replica's. A partition's container lives as long as the replica and is never
 /// disposed: the replica's container owns (and disposes) what is forwarded.
 /// </summary>
@@ -18,7 +18,7 @@ internal static class ReplicaServices
         {
             var type = descriptor.ServiceType;
             if (descriptor.Lifetime != ServiceLifetime.Singleton || descriptor.IsKeyedService || type.IsGenericTypeDefinition) continue;
-            if (counts[type] > 1 || type == typeof(IHostedService)) continue;
+            if (counts[type] > 1 || type == typeof(IHostedService) || type == typeof(ILoggerFactory)) continue;
             partition.Add(ServiceDescriptor.Singleton(type, new Forwarded(replica, type).Resolve));
         }
 
@@ -28,7 +28,6 @@ internal static class ReplicaServices
             partition.Add(ServiceDescriptor.Singleton(options, new Forwarded(replica, options).Resolve));
         }
 
-        partition.AddSingleton(replica.GetRequiredService<ILoggerFactory>());
         partition.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
     }
 

@@ -36,6 +36,9 @@ public sealed class ReplicaGroup : IAsyncDisposable
         return replica;
     }
 
+    /// <summary>The end of every replica's log, for a failure message.</summary>
+    public string LogTails(int lines = 40) => string.Join("\n", _replicas.Select(r => $"--- {r.Id}\n{string.Join("\n", r.Log.Split('\n').TakeLast(lines))}"));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var replica in _replicas) await replica.DisposeAsync();

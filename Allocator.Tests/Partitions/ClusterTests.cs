@@ -46,7 +46,7 @@ public class ClusterTests
         // The killed node comes back as the new primary's replica: until then that shard's
         // commits have no replica to acknowledge them (MinReplicas), and its answers wait.
         await cluster.RestartAsync(victim);
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atKill + 400), "400 more answers after the failover", () => Logs(replicas), seconds: 90);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atKill + 400), "400 more answers after the failover", () => replicas.LogTails(), seconds: 90);
         stop.Cancel();
         await running;
 
@@ -80,10 +80,42 @@ public class ClusterTests
         Assert.True(await cluster.Connection.GetDatabase().KeyExistsAsync(new KeyLayout($"{prefix}:0").GameServers));
         Assert.Equal(to, cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers));
         var atMove = load.Answered;
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atMove + 400), "400 more answers after the slot moved", () => Logs(replicas), seconds: 90);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atMove + 400), "400 more answers after the slot moved", () => replicas.LogTails(), seconds: 90);
         stop.Cancel();
         await running;
 
+        await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
+    }
+
+    [Fact]
+    public async Task Killing_the_leader_of_one_partition_leaves_the_other_partitions_leaders_and_answers_alone()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var prefix = "lead" + Guid.NewGuid().ToString("N")[..6];
+        await using var replicas = await StartReplicasAsync(cluster, prefix);
+        var db = cluster.Connection.GetDatabase();
+        // Three replicas, four partitions: a share of two; wait until nobody leads more.
+        var leaders = await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2);
+        var victim = replicas.All.Single(r => r.Id == leaders[0]);
+        var untouched = Enumerable.Range(0, Partitions).Where(p => leaders[p] != victim.Id).ToArray();
+        var epochs = new Dictionary<int, long>();
+        foreach (var p in untouched) epochs[p] = (long)await db.StringGetAsync(new KeyLayout($"{prefix}:{p}").Epoch);
+
+        var load = new ClusterLoad(replicas.All, Fleets);
+        using var stop = new CancellationTokenSource();
+        var running = load.RunAsync(16, stop.Token);
+        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the kill");
+        victim.Kill();
+        var atKill = Fleets.Select(f => load.AnswersFor(f).Count).ToArray();
+        // Every partition the victim led has a new leader ...
+        await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, replicas.All.Where(r => r != victim).Select(r => r.Id).ToArray(), () => replicas.LogTails());
+        await Until.TrueAsync(() => Task.FromResult(Fleets.Select((f, i) => load.AnswersFor(f).Count - atKill[i]).All(n => n >= 100)),
+            "100 more answers in every partition after the kill", () => replicas.LogTails(), seconds: 90);
+        stop.Cancel();
+        await running;
+
+        // ... while the others kept theirs: same epoch, no new term.
+        foreach (var p in untouched) Assert.Equal(epochs[p], (long)await db.StringGetAsync(new KeyLayout($"{prefix}:{p}").Epoch));
         await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
     }
 
@@ -118,7 +150,6 @@ public class ClusterTests
         }
     }
 
-    private static string Logs(ReplicaGroup replicas) => string.Join("\n", replicas.All.Select(r => $"--- {r.Id}\n{string.Join("\n", r.Log.Split('\n').TakeLast(40))}"));
 
     private static async Task<(string Prefix, int Slot)> LowSlotPrefixAsync(RedisCluster cluster)
     {

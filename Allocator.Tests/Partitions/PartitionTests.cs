@@ -32,7 +32,7 @@ public class PartitionTests
         var db = redis.Connection.GetDatabase();
 
         // ceil(4 / 3) = 2: the first replica ready may take every lease, then hands over until balanced.
-        var leaders = await LeadersAsync(db, prefix, replicas.All.Select(r => r.Id).ToArray(), most: 2, () => Logs(replicas));
+        var leaders = await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, context: () => replicas.LogTails());
 
         var answers = await Task.WhenAll(Fleets.SelectMany(fleet => Enumerable.Range(0, 8).Select(i =>
             replicas[i % 3].Allocation.AllocateAsync(SessionRequests.HighDensity(fleet, "rooms")).ResponseAsync.ContinueWith(t => (fleet, t.Result)))));
@@ -78,13 +78,13 @@ public class PartitionTests
         await using var replicas = await ReplicaGroup.StartAsync(redis, prefix, 3, "r", Settings());
         var db = redis.Connection.GetDatabase();
         var ids = replicas.All.Select(r => r.Id).ToArray();
-        var before = await LeadersAsync(db, prefix, ids, most: 2, () => Logs(replicas));
+        var before = await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, ids, () => replicas.LogTails());
 
         var victim = replicas.All.First(r => before.Values.Contains(r.Id));
         victim.Kill();
         var left = ids.Where(id => id != victim.Id).ToArray();
         // Two replicas left: a share of two each, so together they lead all four.
-        var after = await LeadersAsync(db, prefix, left, most: 2, () => Logs(replicas));
+        var after = await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, left, () => replicas.LogTails());
 
         Assert.All(after.Values, id => Assert.NotEqual(victim.Id, id));
         var survivor = replicas.All.First(r => r.Id != victim.Id);
@@ -95,24 +95,4 @@ public class PartitionTests
         }
     }
 
-    /// <summary>Waits until every partition has a leader among <paramref name="replicas"/> and none leads more than <paramref name="most"/>.</summary>
-    private static async Task<Dictionary<int, string>> LeadersAsync(IDatabase db, string prefix, string[] replicas, int most, Func<string> logs)
-    {
-        var leaders = new Dictionary<int, string>();
-        await Until.TrueAsync(async () =>
-        {
-            leaders.Clear();
-            for (var p = 0; p < Partitions; p++)
-            {
-                var keys = new KeyLayout($"{prefix}:{p}");
-                // The lease, not the last term's record: a killed leader's record outlives it.
-                if (await db.KeyExistsAsync(keys.Leader) && (string?)await db.HashGetAsync(keys.LeaderInfo, "replica") is { } leader) leaders[p] = leader;
-            }
-
-            return leaders.Count == Partitions && leaders.Values.All(replicas.Contains) && leaders.Values.GroupBy(l => l).All(g => g.Count() <= most);
-        }, $"every partition led by one of {string.Join(", ", replicas)}, none leading more than {most}", () => string.Join(", ", leaders.Select(kv => $"{kv.Key}: {kv.Value}")) + "\n" + logs(), seconds: 90);
-        return leaders;
-    }
-
-    private static string Logs(ReplicaGroup replicas) => string.Join("\n", replicas.All.Select(r => $"--- {r.Id}\n{string.Join("\n", r.Log.Split('\n').TakeLast(30))}"));
 }
