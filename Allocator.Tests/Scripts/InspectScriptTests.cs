@@ -65,7 +65,7 @@ public class InspectScriptTests
         var output = await InspectAsync(redis.Port, prefix, "--server", "default/gs-1");
         Assert.Contains("== Leaders of 3 partitions: a leads 0 2; no leader: 1\n", output);
         var sections = Sections(output);
-        Assert.Equal([$"{{{prefix}:0}}", $"{{{prefix}:1}}", $"{{{prefix}:2}}"], sections.Keys);
+        Assert.Equal([$"{{{prefix}:0}}", $"{{{prefix}:1}}", $"{{{prefix}:2}}"], sections.Keys.ToList());
         for (var p = 0; p < 3; p++)
         {
             Assert.Contains($"commits logged: {10 + p} ", sections[$"{{{prefix}:{p}}}"]);
