@@ -291,10 +291,10 @@ an external Redis Cluster's nodes; or an external host:port.
 {{- $sentinel := .Values.externalRedis.sentinel | default dict }}
 {{- $cluster := .Values.externalRedis.cluster | default dict }}
 {{- if $cluster.enabled }}
-{{- /* The cluster client learns the slot map from any node it reaches; listing several survives one being down at start. */}}
 {{- if or .Values.externalRedis.host $sentinel.endpoints }}
 {{- fail "externalRedis.cluster.enabled with externalRedis.host or externalRedis.sentinel.endpoints: a Redis Cluster is reached through its nodes alone; list them in externalRedis.cluster.nodes and leave host and sentinel empty" }}
 {{- end }}
+{{- /* The cluster client learns the slot map from any node it reaches; listing several survives one being down at start. */}}
 {{- $nodes := $cluster.nodes | default list }}
 {{- if not $nodes }}
 {{- fail "externalRedis.cluster.nodes is required with externalRedis.cluster.enabled: some or all of the cluster's nodes as host:port" }}
