@@ -61,6 +61,28 @@ public partial class ChartDashboardTests
         Assert.Contains("agones_gameserver_allocations_duration_seconds_bucket", json);
     }
 
+    [Fact]
+    public void Gauges_with_a_partition_label_are_shown_per_partition()
+    {
+        var json = File.ReadAllText(Path.Combine(ChartRenderer.ChartDirectory, "dashboards", "allocator.json"));
+        var targets = JsonDocument.Parse(json).RootElement.GetProperty("panels").EnumerateArray()
+            .Where(p => p.TryGetProperty("targets", out _))
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
+            .Where(t => PartitionedGauge().IsMatch(t.GetProperty("expr").GetString()!))
+            .ToList();
+
+        // Each partition has its own leader, term and queue: max across partitions would hide one.
+        Assert.Equal(3, targets.Count); // the epoch, queue depth and queue pending
+        Assert.All(targets, t =>
+        {
+            Assert.Matches(@"^max by \((.*, )?partition(, .*)?\) \(", t.GetProperty("expr").GetString());
+            Assert.Contains("{{partition}}", t.GetProperty("legendFormat").GetString());
+        });
+    }
+
+    [GeneratedRegex(@"\ballocator_(epoch|queue_depth|queue_pending)\b")]
+    private static partial Regex PartitionedGauge();
+
     [GeneratedRegex(@"\b(agones|allocator)_[a-z_]+")]
     private static partial Regex MetricName();
 

@@ -20,7 +20,14 @@ internal static class ChartExpectations
         "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "MultiCluster__Enabled", "MultiCluster__ClusterName", "Otlp__Endpoint",
         "KubernetesApi__Enabled", "KubernetesApi__RequestHeaderCaFile", "KubernetesApi__AllowedNames", "KubernetesApi__UsernameHeaders",
         "KubernetesApi__GroupHeaders", "KubernetesApi__Authorize", "KubernetesApi__AuthenticationRefresh", "KubernetesApi__AuthorizationTtl",
+        "Partitions__Count", "Partitions__By",
     }.Select(s => "Allocator__" + s).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Settings that are maps: one variable per entry, named after its key (<c>Partitions:Table:arena</c>).</summary>
+    public static readonly IReadOnlyList<string> KnownSettingMaps = ["Allocator__Partitions__Table__"];
+
+    public static bool IsKnownSetting(string name) =>
+        KnownSettings.Contains(name) || KnownSettingMaps.Any(m => name.StartsWith(m, StringComparison.Ordinal) && name.Length > m.Length);
 
     /// <summary>Environment variables the chart may set besides the settings above.</summary>
     public static readonly IReadOnlySet<string> OtherEnvironment = new HashSet<string>(StringComparer.Ordinal)
@@ -78,6 +85,11 @@ internal static class ChartExpectations
         [
             "--set", "redis-ha.enabled=false,externalRedis.sentinel.endpoints={sentinel-0.redis:26379,sentinel-1.redis:26379}",
             "--set", "externalRedis.sentinel.serviceName=fleet,externalRedis.existingSecret=redis-auth,redisReplication.minReplicas=1",
+        ],
+        ["external-cluster"] =
+        [
+            "--set", "redis-ha.enabled=false,externalRedis.cluster.enabled=true,externalRedis.cluster.nodes={redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379}",
+            "--set", "partitions.count=8,partitions.table.arena=3,redisReplication.minReplicas=1",
         ],
         ["kubernetes-all-namespaces"] = ["--set", "inventory.source=kubernetes"],
         ["kubernetes-namespace-list"] = ["--set", "inventory.source=kubernetes", "--set", "kubernetes.namespaces={games,tournaments}"],

@@ -33,7 +33,7 @@ public class ChartStructureTests
     {
         var names = Render(scenario).EnvEntries.Select(e => Manifest.Text(e, "name")!).ToList();
 
-        var unknown = names.Where(n => !ChartExpectations.KnownSettings.Contains(n) && !ChartExpectations.OtherEnvironment.Contains(n));
+        var unknown = names.Where(n => !ChartExpectations.IsKnownSetting(n) && !ChartExpectations.OtherEnvironment.Contains(n));
         Assert.Empty(unknown);
         Assert.Equal(names.Count, names.Distinct().Count());
     }

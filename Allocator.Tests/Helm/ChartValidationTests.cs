@@ -33,6 +33,17 @@ public class ChartValidationTests
     [InlineData("kubernetesApi.apiService.create=true", "kubernetesApi.apiService.create needs kubernetesApi.enabled")]
     [InlineData("kubernetesApi.enabled=true,kubernetesApi.apiService.create=true,tls.existingSecret=allocator-cert", "kubernetesApi.apiService: no CA bundle")]
     [InlineData("inventory.seedConfigMap=seed,inventory.seed[0].name=gs-1", "inventory.seed and inventory.seedConfigMap are both set")]
+    [InlineData("partitions.count=2,inventory.source=kubernetes", "partitions.count (2) above 1 is for stand-alone mode")]
+    [InlineData("partitions.count=0", "partitions.count must be from 1 to 256, not 0")]
+    [InlineData("partitions.count=257", "partitions.count must be from 1 to 256, not 257")]
+    [InlineData("partitions.count=two", "partitions.count must be a whole number")]
+    [InlineData("partitions.by=Region", "partitions.by must be Fleet or Namespace, not \"Region\"")]
+    [InlineData("partitions.count=2,partitions.table.arena=2", "partitions.table.arena is 2: a partition must be from 0 to partitions.count - 1 (1)")]
+    [InlineData("partitions.table.a__b=0", "partitions.table: \"a__b\" is not a fleet or namespace name")]
+    [InlineData("externalRedis.cluster.enabled=true", "the bundled redis-ha is one primary with replicas behind Sentinels, not a cluster")]
+    [InlineData("redis-ha.enabled=false,externalRedis.cluster.enabled=true", "externalRedis.cluster.nodes is required with externalRedis.cluster.enabled")]
+    [InlineData("redis-ha.enabled=false,externalRedis.cluster.enabled=true,externalRedis.cluster.nodes={redis-0}", "externalRedis.cluster.nodes: \"redis-0\" is not host:port")]
+    [InlineData("redis-ha.enabled=false,externalRedis.host=r,externalRedis.cluster.enabled=true,externalRedis.cluster.nodes={r:6379}", "a Redis Cluster is reached through its nodes alone")]
     public void Refused_values_fail_with_a_clear_message(string set, string message)
     {
         var result = ChartRenderer.Run(ChartRenderer.Release, ["--set", set]);
@@ -51,6 +62,8 @@ public class ChartValidationTests
     [InlineData("podAntiAffinity=none")]
     [InlineData("redis-ha.replicas=1,redis-ha.redis.config.min-replicas-to-write=0,redisReplication.minReplicas=0")]
     [InlineData("redis-ha.enabled=false,externalRedis.host=redis.internal,redisReplication.minReplicas=2")]
+    [InlineData("partitions.count=256,partitions.by=namespace,partitions.table.eu-west\\.1=255")]
+    [InlineData("redis-ha.enabled=false,externalRedis.cluster.enabled=true,externalRedis.cluster.nodes={10.0.0.1:7000}")]
     public void Consistent_alternatives_render(string set)
     {
         Assert.NotEmpty(ChartRenderer.Render("--set", set).Manifests);

@@ -259,7 +259,8 @@ former bitnami/redis dependency (section "redis"), which would otherwise be igno
 
 {{/*
 Allocator__Redis, a StackExchange.Redis configuration string: the bundled redis-ha's Sentinels
-(one announce Service each) and the primary's name; an external Redis' Sentinels and serviceName; or an external host:port.
+(one announce Service each) and the primary's name; an external Redis' Sentinels and serviceName;
+an external Redis Cluster's nodes; or an external host:port.
 */}}
 {{- define "allocator.redis.address" -}}
 {{- if include "allocator.redis.bundled" . }}
@@ -276,6 +277,9 @@ Allocator__Redis, a StackExchange.Redis configuration string: the bundled redis-
 {{- if .Values.externalRedis.host }}
 {{- fail "externalRedis.host is set but the bundled Redis is on: set redis-ha.enabled=false to use your own Redis" }}
 {{- end }}
+{{- if (.Values.externalRedis.cluster | default dict).enabled }}
+{{- fail "externalRedis.cluster.enabled asks for a Redis Cluster, but the bundled redis-ha is one primary with replicas behind Sentinels, not a cluster: set redis-ha.enabled=false and list the cluster's nodes in externalRedis.cluster.nodes" }}
+{{- end }}
 {{- /* Each Sentinel by its own announce Service, so the allocator can follow the primary a majority names. */}}
 {{- $fullname := include "allocator.redis.fullname" . }}
 {{- $sentinels := list }}
@@ -285,11 +289,27 @@ Allocator__Redis, a StackExchange.Redis configuration string: the bundled redis-
 {{- printf "%s,serviceName=%s" (join "," $sentinels) (include "allocator.redis.masterGroupName" .) }}
 {{- else }}
 {{- $sentinel := .Values.externalRedis.sentinel | default dict }}
-{{- if $sentinel.endpoints }}
+{{- $cluster := .Values.externalRedis.cluster | default dict }}
+{{- if $cluster.enabled }}
+{{- if or .Values.externalRedis.host $sentinel.endpoints }}
+{{- fail "externalRedis.cluster.enabled with externalRedis.host or externalRedis.sentinel.endpoints: a Redis Cluster is reached through its nodes alone; list them in externalRedis.cluster.nodes and leave host and sentinel empty" }}
+{{- end }}
+{{- /* The cluster client learns the slot map from any node it reaches; listing several survives one being down at start. */}}
+{{- $nodes := $cluster.nodes | default list }}
+{{- if not $nodes }}
+{{- fail "externalRedis.cluster.nodes is required with externalRedis.cluster.enabled: some or all of the cluster's nodes as host:port" }}
+{{- end }}
+{{- range $nodes }}
+{{- if not (regexMatch "^[^,\\s]+:[0-9]+$" (toString .)) }}
+{{- fail (printf "externalRedis.cluster.nodes: %q is not host:port" (toString .)) }}
+{{- end }}
+{{- end }}
+{{- join "," $nodes }}
+{{- else if $sentinel.endpoints }}
 {{- $name := required "externalRedis.sentinel.serviceName is required with externalRedis.sentinel.endpoints: the name the Sentinels monitor the primary under" $sentinel.serviceName }}
 {{- printf "%s,serviceName=%s" (join "," $sentinel.endpoints) $name }}
 {{- else }}
-{{- $host := required "externalRedis.host is required when redis-ha.enabled=false: the host name or IP of your Redis primary (or set externalRedis.sentinel.endpoints)" .Values.externalRedis.host }}
+{{- $host := required "externalRedis.host is required when redis-ha.enabled=false: the host name or IP of your Redis primary (or set externalRedis.sentinel.endpoints, or externalRedis.cluster)" .Values.externalRedis.host }}
 {{- printf "%s:%v" $host (.Values.externalRedis.port | default 6379) }}
 {{- end }}
 {{- end }}
@@ -406,4 +426,41 @@ or when only tls.existingSecret is given (its ca.crt is then the client CA too).
 {{- else }}
 {{- toString . }}
 {{- end }}
+{{- end }}
+
+{{/*
+Allocator:Partitions:Count, checked as the service checks it (1 to 256, stand-alone mode only
+above 1), with partitions.by and every partitions.table entry; the count as text.
+*/}}
+{{- define "allocator.partitions.count" -}}
+{{- $partitions := .Values.partitions | default dict }}
+{{- $count := "1" }}
+{{- if not (kindIs "invalid" $partitions.count) }}
+{{- $count = include "allocator.string" $partitions.count }}
+{{- end }}
+{{- if not (regexMatch "^[0-9]+$" $count) }}
+{{- fail (printf "partitions.count must be a whole number from 1 to 256, not %q" $count) }}
+{{- end }}
+{{- if or (lt (int $count) 1) (gt (int $count) 256) }}
+{{- fail (printf "partitions.count must be from 1 to 256, not %s" $count) }}
+{{- end }}
+{{- if and (gt (int $count) 1) (include "allocator.kubernetesMode" .) }}
+{{- fail (printf "partitions.count (%s) above 1 is for stand-alone mode: Kubernetes mode (inventory.source=kubernetes) watches one set of GameServers and writes them back from one outbox, so it runs one partition" $count) }}
+{{- end }}
+{{- with $partitions.by }}
+{{- if not (has (lower (toString .)) (list "fleet" "namespace")) }}
+{{- fail (printf "partitions.by must be Fleet or Namespace, not %q" (toString .)) }}
+{{- end }}
+{{- end }}
+{{- range $name, $partition := $partitions.table | default dict }}
+{{- /* A label value (a fleet) or a namespace name; "__" would split the setting's name. */}}
+{{- if or (not (regexMatch "^[a-zA-Z0-9]([-._a-zA-Z0-9]*[a-zA-Z0-9])?$" $name)) (contains "__" $name) }}
+{{- fail (printf "partitions.table: %q is not a fleet or namespace name (letters, digits, '-', '_', '.', starting and ending with a letter or digit, no '__')" $name) }}
+{{- end }}
+{{- $value := include "allocator.string" $partition }}
+{{- if or (not (regexMatch "^[0-9]+$" $value)) (ge (int $value) (int $count)) }}
+{{- fail (printf "partitions.table.%s is %s: a partition must be from 0 to partitions.count - 1 (%d)" $name $value (sub (int $count) 1)) }}
+{{- end }}
+{{- end }}
+{{- $count }}
 {{- end }}
