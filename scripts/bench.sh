@@ -10,11 +10,14 @@
 #  - CPU per call: h2load (apt nghttp2-client) drives gRPC unary calls at saturation, and every
 #    process that serves them (replicas, Redis, h2load) is charged its CPU from /proc, beside a
 #    bare grpc-dotnet app (scripts/grpc-floor), the framework's floor, and the comparator's
-#    3 replicas driven the same way.
+#    3 replicas driven the same way;
+#  - partitions: the same CPU accounting with 1, 2 and 4 partitions on a Redis Cluster (3 primaries
+#    + 3 replicas, started here) and 2 replicas.
 # Prints markdown tables; raw figures go to artifacts/bench/*.json.
-# Usage: scripts/bench.sh [--only "e2e minreplicas baseline resume cpu"] [--duration 10] [--replicas 3]
+# Usage: scripts/bench.sh [--only "e2e minreplicas baseline resume cpu partitions"] [--duration 10] [--replicas 3]
 #                         [--servers 20000] [--concurrency 64] [--rate 5000] [--resume "1000 10000 100000"]
 #                         [--calls 30000] [--repeat 3] [--warmup 150000] [--connections 4] [--streams 16]
+#                         [--partitions "1 2 4"]
 # --only runs the named sections (default: all, in that order). The cpu section measures each row
 # --repeat times (--calls each, after --warmup calls) and shows the run with the median total;
 # the warm-up is long enough for .NET's tiered compilation to settle (a replica's first ~100,000
@@ -24,9 +27,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 COMMAND="scripts/bench.sh $*"
-SECTIONS="e2e minreplicas baseline resume cpu"
+SECTIONS="e2e minreplicas baseline resume cpu partitions"
 ONLY=$SECTIONS; DURATION=10; REPLICAS=3; SERVERS=20000; CONCURRENCY=64; RATE=5000; RESUME="1000 10000 100000"
-CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16
+CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16; PARTITIONS="1 2 4"
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) ONLY=$2; shift 2 ;;
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
     --repeat) REPEAT=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --streams) STREAMS=$2; shift 2 ;;
+    --partitions) PARTITIONS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --replicas) REPLICAS=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
@@ -48,7 +52,7 @@ for section in $ONLY; do
   [[ " $SECTIONS " == *" $section "* ]] || { echo "unknown section '$section' (sections: $SECTIONS)" >&2; exit 2; }
 done
 wants() { [[ " $ONLY " == *" $1 "* ]]; }
-if wants cpu; then
+if wants cpu || wants partitions; then
   # Each Allocate row has a fresh fleet, large enough for its calls, warm-up and probes.
   CPU_SERVERS=$(( (CALLS * REPEAT + WARMUP + 10 + 9) / 10 )); [ "$CPU_SERVERS" -lt "$SERVERS" ] && CPU_SERVERS=$SERVERS
   command -v h2load >/dev/null || { echo "h2load is required for the cpu section (apt-get install nghttp2-client)" >&2; exit 2; }
@@ -380,4 +384,96 @@ if wants cpu; then
   echo
   echo "Allocations/s at saturation: $one_replica with 1 replica, $three_replicas with 3 replicas; the Agones-style comparator $comparator with 3 replicas."
   echo "Load average before and after the section: $load_before; $(cut -d' ' -f1-3 /proc/loadavg)."
+fi
+
+# 5. Partitions on a Redis Cluster (3 primaries + 3 replicas on loopback, redis-cli --cluster
+# create): 2 replicas, P partitions of one fleet each (fleet fN in partition N, a fleet of
+# CPU_SERVERS / P servers each), h2load per (replica, fleet) with the same calls in flight in
+# every row; CPU per answered call per process, and each replica's cores over the run.
+if wants partitions; then
+  CP=$((REDIS_PORT + 3000)); NODES=()
+  for p in $(seq "$CP" $((CP + 5))); do
+    mkdir -p "$WORK/node-$p"; REDIS_PORTS+=("$p"); NODES+=("127.0.0.1:$p")
+    redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
+      --cluster-require-full-coverage no --dir "$WORK/node-$p" --save "" --appendonly no --daemonize yes --logfile "$WORK/node-$p/log" >/dev/null
+  done
+  for p in $(seq "$CP" $((CP + 5))); do for _ in $(seq 100); do [ "$(redis-cli -p "$p" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done; done
+  redis-cli --cluster create "${NODES[@]}" --cluster-replicas 1 --cluster-yes >"$WORK/cluster-create.log" 2>&1 || { cat "$WORK/cluster-create.log" >&2; exit 1; }
+  for _ in $(seq 200); do [ "$(redis-cli -p "$CP" cluster info | tr -d '\r' | awk -F: '/^cluster_state:/ {print $2}')" = ok ] && break; sleep 0.05; done
+  CLUSTER=$(IFS=,; echo "${NODES[*]}")
+  crcli() { redis-cli -c -p "$CP" "$@"; }
+  cluster_pids() { for p in $(seq "$CP" $((CP + 5))); do echo "$(redis_pid "$p") $(redis-cli -p "$p" role | head -1)"; done; }
+  echo "Partitions on a Redis Cluster (3 primaries + 3 replicas, each a redis-server on this machine): 2 replicas; per row $WARMUP warm-up"
+  echo "calls, then $REPEAT runs of $CALLS calls (the run with the median total shown); every partition one fleet of $CPU_SERVERS / P servers x 10."
+  echo
+  echo "| partitions | calls | calls/s | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders | answers |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
+  for parts in $PARTITIONS; do
+    prefix=part$parts; fleets=(); demo=""; table=()
+    # One partition keeps the plain prefix ({part1}:...); several number theirs ({part2:0}:...).
+    tag() { [ "$parts" = 1 ] && echo "$prefix" || echo "$prefix:$1"; }
+    for i in $(seq 0 $((parts - 1))); do
+      fleets+=("f$i"); demo+="${demo:+;}servers=$((CPU_SERVERS / parts)),nodes=$(( CPU_SERVERS / parts / 100 > 0 ? CPU_SERVERS / parts / 100 : 1 )),capacity=10,counter=rooms,fleet=f$i"
+      table+=(--Allocator:Partitions:Table:f$i="$i")
+      dotnet "$BIN" grpc-body --out "$WORK/f$i.bin" --kind allocate --fleet "f$i" --counter rooms || exit 2
+    done
+    urls=(); pids=(); ops=()
+    for r in 1 2; do
+      port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+      replica "$prefix-$r" "$prefix" 1 --Allocator:Redis="$CLUSTER" --Allocator:OpsPort="$port" --Allocator:Partitions:Count="$parts" \
+        --Allocator:Inventory:DemoFleet="$demo" "${table[@]}" || exit 1
+      urls+=("$REPLICA_URL"); pids+=("$REPLICA_PID"); ops+=("$port")
+    done
+    for port in "${ops[@]}"; do ready "$port" || { echo "replica on $port did not become ready" >&2; exit 1; }; done
+    # Every partition seeded and led, by both replicas when there are two partitions or more.
+    for _ in $(seq 1200); do
+      seeded=0; names=()
+      for i in $(seq 0 $((parts - 1))); do
+        [ "$(crcli hlen "{$(tag "$i")}:gameservers")" -ge $((CPU_SERVERS / parts)) ] && seeded=$((seeded + 1))
+        [ "$(crcli exists "{$(tag "$i")}:leader")" = 1 ] && names+=("$(crcli hget "{$(tag "$i")}:leader-info" replica)")
+      done
+      distinct=$(printf '%s\n' "${names[@]}" | sort -u | grep -vc '^$')
+      [ "$seeded" = "$parts" ] && [ "${#names[@]}" = "$parts" ] && [ "$distinct" -ge $(( parts < 2 ? 1 : 2 )) ] && break
+      sleep 0.1
+    done
+    led=$(printf '%s\n' "${names[@]}" | sort | uniq -c | awk '{printf "%s%s: %s", (NR > 1 ? ", " : ""), $2, $1}')
+    # h2load per (replica, fleet): the calls in flight stay CONNECTIONS x STREAMS per replica.
+    h2p() {
+      local calls=$1 i=0 c=$(( CONNECTIONS / parts > 0 ? CONNECTIONS / parts : 1 ))
+      rm -f "$WORK"/h2-*.out
+      local t0; t0=$(date +%s%N)
+      ( for url in "${urls[@]}"; do for f in "${fleets[@]}"; do
+          i=$((i + 1)); h2load -n $((calls / ${#urls[@]} / parts)) -c "$c" -m "$STREAMS" -d "$WORK/$f.bin" \
+            -H 'content-type: application/grpc' -H 'te: trailers' "$url/allocation.AllocationService/Allocate" >"$WORK/h2-$i.out" 2>&1 &
+        done; done
+        wait )
+      H2_SECONDS=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {print (b - a) / 1e9}')
+      H2_OK=$(awk '/^status codes:/ {s += $3} END {print s + 0}' "$WORK"/h2-*.out)
+    }
+    h2p "$WARMUP"
+    mapfile -t nodes < <(cluster_pids)
+    before=$(for port in "${ops[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done | awk '/^allocator_allocations_total[{].*status="OK"/ {v = $0; sub(/^[^}]*[}] */, "", v); split(v, f, " "); s += f[1]} END {print s + 0}')
+    runs=$(for run in $(seq "$REPEAT"); do
+      t0=(); t1=(); for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t0+=("$(ticks "${node%% *}")"); done
+      h2p "$CALLS"
+      for pid in "${pids[@]}"; do t1+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t1+=("$(ticks "${node%% *}")"); done
+      rep=0; pri=0; sec=0; cores=""
+      for i in 0 1; do d=$(( t1[i] - t0[i] )); rep=$((rep + d)); cores+="${cores:+ + }$(awk -v d="$d" -v hz="$TICK" -v s="$H2_SECONDS" 'BEGIN {printf "%.2f", d / hz / s}')"; done
+      for j in "${!nodes[@]}"; do d=$(( t1[j + 2] - t0[j + 2] )); [[ "${nodes[j]}" == *master ]] && pri=$((pri + d)) || sec=$((sec + d)); done
+      printf '%s\t%s\t%s\n' "$(us $((rep + pri + sec)))" "$(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}')" \
+        "$H2_OK | $(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}') | $(us "$rep") | $(us "$pri") | $(us "$sec") | $(us $((rep + pri + sec))) | $cores"
+    done)
+    after=$(for port in "${ops[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done | awk '/^allocator_allocations_total[{].*status="OK"/ {v = $0; sub(/^[^}]*[}] */, "", v); split(v, f, " "); s += f[1]} END {print s + 0}')
+    median=$(sort -t$'\t' -k1,1n <<<"$runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")
+    range=$(cut -f1 <<<"$runs" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/-/–/')
+    stored=0; used=0
+    for i in $(seq 0 $((parts - 1))); do
+      read -r s u < <(dotnet "$BIN" occupancy --redis "$CLUSTER" --prefix "$(tag "$i")" --fleet "f$i" --counter rooms | tr '=' ' ' | awk '{print $2, $4}')
+      stored=$((stored + s)); used=$((used + u))
+    done
+    cells=$(cut -f3 <<<"$median")
+    echo "| $parts | ${cells% | *} ($range) | ${cells##* | } | $led | OK +$((after - before)) over the runs; sessions stored $stored, servers in use $used |"
+    stop_replicas TERM
+  done
+  echo
 fi
