@@ -52,8 +52,10 @@ public sealed class KeyLayout(string prefix, int partition = 0)
     /// <summary>Kubernetes mode: set while a request's answer waits for Kubernetes (a front then does not settle it).</summary>
     public RedisKey Held(string requestId) => Tag + "held:" + requestId;
 
-    public RedisChannel Reply(string replica) => RedisChannel.Literal(Tag + "reply:" + replica);
-    public RedisChannel Wake => RedisChannel.Literal(Tag + "wake");
+    // Channels are sharded (SPUBLISH/SSUBSCRIBE, Redis 7): on Redis Cluster a message stays on
+    // the shard of its partition's slot instead of crossing the cluster bus to every node.
+    public RedisChannel Reply(string replica) => RedisChannel.Sharded(Tag + "reply:" + replica);
+    public RedisChannel Wake => RedisChannel.Sharded(Tag + "wake");
     /// <summary>Leadership announcements (a lease was released) so candidates try at once.</summary>
-    public RedisChannel LeaseEvents => RedisChannel.Literal(Tag + "lease");
+    public RedisChannel LeaseEvents => RedisChannel.Sharded(Tag + "lease");
 }

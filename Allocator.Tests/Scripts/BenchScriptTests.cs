@@ -15,6 +15,6 @@ public class BenchScriptTests
     {
         var (exitCode, _, error) = await ScriptRun.BashAsync("scripts/bench.sh", "--only", "cpu latency");
         Assert.Equal(2, exitCode);
-        Assert.Contains("unknown section 'latency' (sections: e2e minreplicas baseline resume cpu)", error);
+        Assert.Contains("unknown section 'latency' (sections: e2e minreplicas baseline resume cpu partitions)", error);
     }
 }

@@ -156,7 +156,7 @@ ack(KEYS[5])
 
 n = tonumber(ARGV[at]); at = at + 1
 for _ = 1, n do
-  redis.call('PUBLISH', ARGV[at], ARGV[at + 1])
+  redis.call('SPUBLISH', ARGV[at], ARGV[at + 1])
   at = at + 2
 end
 

@@ -39,6 +39,6 @@ for k = 1, #existing do
   at = at + 2 * f
 end
 if queued > 0 then
-  redis.call('PUBLISH', ARGV[1], '1')
+  redis.call('SPUBLISH', ARGV[1], '1')
 end
 return out

@@ -11,6 +11,6 @@ if commit > mark then
   mark = commit
 end
 for at = 2, #ARGV, 2 do
-  redis.call('PUBLISH', ARGV[at], ARGV[at + 1])
+  redis.call('SPUBLISH', ARGV[at], ARGV[at + 1])
 end
 return mark

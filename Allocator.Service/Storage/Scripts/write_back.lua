@@ -30,7 +30,7 @@ for k = 5, 4 + answers do
   if not redis.call('SET', KEYS[k], ARGV[at], 'NX', 'PX', ARGV[3]) then
     late = late + 1
   elseif ARGV[at + 1] ~= '' then
-    redis.call('PUBLISH', ARGV[at + 1], ARGV[at + 2])
+    redis.call('SPUBLISH', ARGV[at + 1], ARGV[at + 2])
   end
   at = at + 3
 end
@@ -45,7 +45,7 @@ for _ = 1, n do
   at = at + f
 end
 if n > 0 then
-  redis.call('PUBLISH', ARGV[4], '1')
+  redis.call('SPUBLISH', ARGV[4], '1')
 end
 
 n = tonumber(ARGV[at]); at = at + 1
