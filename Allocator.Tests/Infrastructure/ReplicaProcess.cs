@@ -73,7 +73,9 @@ public sealed class ReplicaProcess : IAsyncDisposable
     private static ReplicaProcess Launch(string? command, string id, string redis, string prefix, IReadOnlyDictionary<string, string> environment, string[] settings)
     {
         var port = RedisServer.FreePort();
+        // The kernel may hand the same free port out twice in a row.
         var opsPort = RedisServer.FreePort();
+        while (opsPort == port) opsPort = RedisServer.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Allocator.Service.dll");
         var info = new ProcessStartInfo("dotnet")
         {
