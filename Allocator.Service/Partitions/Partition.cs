@@ -1,6 +1,5 @@
 using Allocator.Service.Leadership;
 using Allocator.Service.Queue;
-using Allocator.Service.Storage;
 
 namespace Allocator.Service.Partitions;
 
@@ -17,13 +16,10 @@ public sealed record PartitionSlot(int Index, PartitionMap Map, PartitionBy By)
 /// every per-partition service (queue, lease candidate, leader, follower), whose hosted
 /// services this class starts and stops.
 /// </summary>
-public sealed class Partition(PartitionSlot slot, KeyLayout keys, IServiceProvider services)
+public sealed class Partition(IServiceProvider services)
 {
     private IHostedService[] _running = [];
 
-    public int Index => slot.Index;
-    public KeyLayout Keys => keys;
-    public IServiceProvider Services => services;
     public RequestSubmitter Submitter { get; } = services.GetRequiredService<RequestSubmitter>();
     /// <summary>Where the front has an Allocate of this partition decided.</summary>
     public ILocalAllocation Allocations { get; } = services.GetRequiredService<ILocalAllocation>();

@@ -1,5 +1,4 @@
 using Allocator.Service.Storage;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Allocator.Service.Partitions;
@@ -32,14 +31,13 @@ public sealed class PartitionSet
             services.AddSingleton(new Inventory.SeedScope(slot.Owns));
             services.AddSingleton(keys);
             partition(services);
-            return new Partition(slot, keys, services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
+            return new Partition(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
         }).ToArray();
     }
 
     public PartitionMap Map { get; }
     public PartitionBy By { get; }
     public IReadOnlyList<Partition> All => _partitions;
-    public Partition this[int index] => _partitions[index];
 
     /// <summary>The partition that decides <paramref name="request"/>; a problem naming the field when none can.</summary>
     public (Partition? Partition, string? Problem) For(global::Allocation.V1.AllocationRequest request)
