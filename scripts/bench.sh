@@ -452,7 +452,9 @@ if wants partitions; then
     }
     h2p "$WARMUP"
     mapfile -t nodes < <(cluster_pids)
-    before=$(for port in "${ops[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done | awk '/^allocator_allocations_total[{].*status="OK"/ {v = $0; sub(/^[^}]*[}] */, "", v); split(v, f, " "); s += f[1]} END {print s + 0}')
+    ROW_OPS=("${ops[@]}")
+    ok_answers() { statuses | awk '$1 == "OK" {s = $2} END {print s + 0}'; }
+    before=$(ok_answers)
     runs=$(for run in $(seq "$REPEAT"); do
       t0=(); t1=(); for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t0+=("$(ticks "${node%% *}")"); done
       h2p "$CALLS"
@@ -463,7 +465,7 @@ if wants partitions; then
       printf '%s\t%s\t%s\n' "$(us $((rep + pri + sec)))" "$(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}')" \
         "$H2_OK | $(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}') | $(us "$rep") | $(us "$pri") | $(us "$sec") | $(us $((rep + pri + sec))) | $cores"
     done)
-    after=$(for port in "${ops[@]}"; do curl -s "http://127.0.0.1:$port/metrics"; done | awk '/^allocator_allocations_total[{].*status="OK"/ {v = $0; sub(/^[^}]*[}] */, "", v); split(v, f, " "); s += f[1]} END {print s + 0}')
+    after=$(ok_answers)
     median=$(sort -t$'\t' -k1,1n <<<"$runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")
     range=$(cut -f1 <<<"$runs" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/-/–/')
     stored=0; used=0

@@ -63,7 +63,7 @@ public sealed class LeaseCandidate(
                     }
                 }
 
-                var newer = membership.Ready ? await membership.NewerLeaderCandidateAsync(leading: false) : null;
+                var newer = membership.Ready ? (await membership.SuccessorsAsync(leading: false)).Newer : null;
                 if (newer is not null)
                 {
                     // A rollout is under way: let the new version lead, so leadership moves once.
@@ -134,7 +134,7 @@ public sealed class LeaseCandidate(
             _ = redLock.IsAcquired;
         }
 
-        _ = await membership.NewerLeaderCandidateAsync(leading: false);
+        _ = await membership.SuccessorsAsync(leading: false);
     }
 
     /// <summary>Tells the other candidates the lease is free, so nobody waits out a TTL.</summary>

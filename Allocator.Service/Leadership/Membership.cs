@@ -76,34 +76,30 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
         (await ReadAsync()).FirstOrDefault(m => m.Replica != replica.Id && m.Lead && m.Ready);
 
     /// <summary>
-    /// A live, ready replica of a newer version that can lead, if any. A leader yields only to
-    /// one that has settled (<see cref="AllocatorOptions.SuccessorSettle"/>); a candidate steps
-    /// aside for any, since the lease is free anyway and the newest should take it.
+    /// Who this replica should leave a lease to, from one read of the members. Newer: a live,
+    /// ready replica of a newer version that can lead and has room; a leader yields only to one
+    /// that has settled (<see cref="LeadershipOptions.SuccessorSettle"/>), a candidate steps
+    /// aside for any, since the lease is free anyway and the newest should take it. Lighter
+    /// (leaders only): when this replica leads more than its share of the partitions, a settled
+    /// replica that leads less.
     /// </summary>
-    public async Task<Member?> NewerLeaderCandidateAsync(bool leading)
+    public async Task<Successors> SuccessorsAsync(bool leading)
     {
         var members = await ReadAsync();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return SuccessionPolicy.NewerThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout,
-            leading ? options.Value.SuccessorSettle : TimeSpan.Zero, LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout)));
+        var fair = LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout));
+        var newer = SuccessionPolicy.NewerThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout,
+            leading ? options.Value.SuccessorSettle : TimeSpan.Zero, fair);
+        var lighter = leading && share.Leading > fair
+            ? SuccessionPolicy.LighterThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout, options.Value.SuccessorSettle, fair)
+            : null;
+        return new Successors(newer, lighter);
     }
 
     /// <summary>Whether this replica leads fewer partitions than its share (always with one partition).</summary>
     public async Task<bool> HasRoomToLeadAsync() =>
         share.Partitions == 1 || share.HasRoom(SuccessionPolicy.Leaders(await ReadAsync(), time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout));
-
-    /// <summary>
-    /// A leader over its share: a settled replica under it, to hand a partition to. Null with
-    /// one partition, or when this replica leads no more than its share.
-    /// </summary>
-    public async Task<Member?> LighterLeaderCandidateAsync()
-    {
-        if (share.Partitions == 1) return null;
-        var members = await ReadAsync();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var fair = LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout));
-        return share.Leading > fair
-            ? SuccessionPolicy.LighterThan(replica.Version, replica.Id, members, now, options.Value.MemberTimeout, options.Value.SuccessorSettle, fair)
-            : null;
-    }
 }
+
+/// <summary>What <see cref="Membership.SuccessorsAsync"/> found.</summary>
+public readonly record struct Successors(Member? Newer, Member? Lighter);

@@ -53,13 +53,14 @@ public sealed class TermChores(
         }
 
         // Between batches: nothing is in hand. The lease is released and announced next.
-        if (await membership.NewerLeaderCandidateAsync(leading: true) is { } newer)
+        var successors = await membership.SuccessorsAsync(leading: true);
+        if (successors.Newer is { } newer)
         {
             ProcessingLog.HandingOver(log, replica.Id, term.Epoch, newer.Replica, newer.Version);
             return ChoreOutcome.HandOver;
         }
 
-        if (await membership.LighterLeaderCandidateAsync() is { } lighter && share.TryHandOver(options.Value.HeartbeatInterval))
+        if (successors.Lighter is { } lighter && share.TryHandOver(options.Value.HeartbeatInterval))
         {
             ProcessingLog.HandingOverForBalance(log, keys.Partition, replica.Id, share.Leading, term.Epoch, lighter.Replica, lighter.Leads);
             return ChoreOutcome.HandOver;

@@ -82,14 +82,13 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>The node that replicates <paramref name="primary"/> (as the cluster says).</summary>
     public async Task<int> ReplicaOfAsync(int primary)
     {
-        var id = ((string)(await Connection.GetServer("127.0.0.1", primary).ExecuteAsync("CLUSTER", "MYID"))!).Trim();
         foreach (var port in Ports.Where(p => p != primary && !_nodes[p].HasExited))
         {
             var info = (string)(await Connection.GetServer("127.0.0.1", port).ExecuteAsync("INFO", "replication"))!;
             if (info.Contains($"master_port:{primary}", StringComparison.Ordinal)) return port;
         }
 
-        throw new InvalidOperationException($"no replica of 127.0.0.1:{primary} ({id}) found");
+        throw new InvalidOperationException($"no replica of 127.0.0.1:{primary} ({await NodeIdAsync(primary)}) found");
     }
 
     /// <summary>Moves <paramref name="slots"/> slots from one primary to another under load (<c>redis-cli --cluster reshard</c>).</summary>

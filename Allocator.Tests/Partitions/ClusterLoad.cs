@@ -23,8 +23,30 @@ internal sealed class ClusterLoad(IReadOnlyList<ReplicaProcess> replicas, IReadO
 
     public int Answered => _answers.Count;
 
+    /// <summary>
+    /// 16 callers run until 200 answers, then <paramref name="fault"/> strikes, and they run on
+    /// until <paramref name="recovered"/> holds (given the answers per fleet at the fault).
+    /// </summary>
+    public async Task AroundAsync(Func<Task> fault, Func<int[], bool> recovered, string what, Func<string> context)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = RunAsync(16, stop.Token);
+        try
+        {
+            await Until.TrueAsync(() => Task.FromResult(Answered >= 200), "200 answers before the fault");
+            var atFault = fleets.Select(f => AnswersFor(f).Count).ToArray();
+            await fault();
+            await Until.TrueAsync(() => Task.FromResult(recovered(atFault)), what, context, seconds: 90);
+        }
+        finally
+        {
+            stop.Cancel();
+            await running;
+        }
+    }
+
     /// <summary>Runs <paramref name="callers"/> callers until <paramref name="stop"/> fires.</summary>
-    public Task RunAsync(int callers, CancellationToken stop) => Task.WhenAll(Enumerable.Range(0, callers).Select(c => CallerAsync(c, stop)));
+    private Task RunAsync(int callers, CancellationToken stop) => Task.WhenAll(Enumerable.Range(0, callers).Select(c => CallerAsync(c, stop)));
 
     private async Task CallerAsync(int caller, CancellationToken stop)
     {

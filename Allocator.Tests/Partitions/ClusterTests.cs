@@ -37,18 +37,14 @@ public class ClusterTests
         var promoted = await cluster.ReplicaOfAsync(victim);
 
         var load = new ClusterLoad(replicas.All, Fleets);
-        using var stop = new CancellationTokenSource();
-        var running = load.RunAsync(16, stop.Token);
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the kill");
-        await cluster.KillAsync(victim);
-        var atKill = load.Answered;
-        await Until.TrueAsync(() => cluster.IsPrimaryAsync(promoted), $"127.0.0.1:{promoted} promoted", seconds: 60);
-        // The killed node comes back as the new primary's replica: until then that shard's
-        // commits have no replica to acknowledge them (MinReplicas), and its answers wait.
-        await cluster.RestartAsync(victim);
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atKill + 400), "400 more answers after the failover", () => replicas.LogTails(), seconds: 90);
-        stop.Cancel();
-        await running;
+        await load.AroundAsync(async () =>
+        {
+            await cluster.KillAsync(victim);
+            await Until.TrueAsync(() => cluster.IsPrimaryAsync(promoted), $"127.0.0.1:{promoted} promoted", seconds: 60);
+            // The killed node comes back as the new primary's replica: until then that shard's
+            // commits have no replica to acknowledge them (MinReplicas), and its answers wait.
+            await cluster.RestartAsync(victim);
+        }, atKill => load.Answered >= atKill.Sum() + 400, "400 more answers after the failover", () => replicas.LogTails());
 
         await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
     }
@@ -70,19 +66,14 @@ public class ClusterTests
             break;
         }
 
-
         var load = new ClusterLoad(replicas.All, Fleets);
-        using var stop = new CancellationTokenSource();
-        var running = load.RunAsync(16, stop.Token);
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the reshard");
-        await cluster.ReshardAsync(from, to, slot + 1);
-        // A read follows the MOVED answer, so the connection learns where the slot is now.
-        Assert.True(await cluster.Connection.GetDatabase().KeyExistsAsync(new KeyLayout($"{prefix}:0").GameServers));
-        Assert.Equal(to, cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers));
-        var atMove = load.Answered;
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= atMove + 400), "400 more answers after the slot moved", () => replicas.LogTails(), seconds: 90);
-        stop.Cancel();
-        await running;
+        await load.AroundAsync(async () =>
+        {
+            await cluster.ReshardAsync(from, to, slot + 1);
+            // A read follows the MOVED answer, so the connection learns where the slot is now.
+            Assert.True(await cluster.Connection.GetDatabase().KeyExistsAsync(new KeyLayout($"{prefix}:0").GameServers));
+            Assert.Equal(to, cluster.PrimaryOf(new KeyLayout($"{prefix}:0").GameServers));
+        }, atMove => load.Answered >= atMove.Sum() + 400, "400 more answers after the slot moved", () => replicas.LogTails());
 
         await AssertEveryPartitionHoldsItsAnswersAsync(cluster, prefix, load);
     }
@@ -102,17 +93,13 @@ public class ClusterTests
         foreach (var p in untouched) epochs[p] = (long)await db.StringGetAsync(new KeyLayout($"{prefix}:{p}").Epoch);
 
         var load = new ClusterLoad(replicas.All, Fleets);
-        using var stop = new CancellationTokenSource();
-        var running = load.RunAsync(16, stop.Token);
-        await Until.TrueAsync(() => Task.FromResult(load.Answered >= 200), "200 answers before the kill");
-        victim.Kill();
-        var atKill = Fleets.Select(f => load.AnswersFor(f).Count).ToArray();
-        // Every partition the victim led has a new leader ...
-        await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, replicas.All.Where(r => r != victim).Select(r => r.Id).ToArray(), () => replicas.LogTails());
-        await Until.TrueAsync(() => Task.FromResult(Fleets.Select((f, i) => load.AnswersFor(f).Count - atKill[i]).All(n => n >= 100)),
-            "100 more answers in every partition after the kill", () => replicas.LogTails(), seconds: 90);
-        stop.Cancel();
-        await running;
+        await load.AroundAsync(async () =>
+        {
+            victim.Kill();
+            // Every partition the victim led has a new leader ...
+            await PartitionLeaders.WaitAsync(db, prefix, Partitions, most: 2, replicas.All.Where(r => r != victim).Select(r => r.Id).ToArray(), () => replicas.LogTails());
+        }, atKill => Fleets.Select((f, i) => load.AnswersFor(f).Count - atKill[i]).All(n => n >= 100),
+            "100 more answers in every partition after the kill", () => replicas.LogTails());
 
         // ... while the others kept theirs: same epoch, no new term.
         foreach (var p in untouched) Assert.Equal(epochs[p], (long)await db.StringGetAsync(new KeyLayout($"{prefix}:{p}").Epoch));
