@@ -12,12 +12,13 @@
 #    bare grpc-dotnet app (scripts/grpc-floor), the framework's floor, and the comparator's
 #    3 replicas driven the same way;
 #  - partitions: the same CPU accounting with 1, 2 and 4 partitions on a Redis Cluster (3 primaries
-#    + 3 replicas, started here) and 2 replicas.
+#    + 3 replicas, started here) and 2 replicas: at saturation, and at a fixed rate per partition
+#    (--partition-rate, open loop), where every leader's batches are alike whatever the partition count.
 # Prints markdown tables; raw figures go to artifacts/bench/*.json.
 # Usage: scripts/bench.sh [--only "e2e minreplicas baseline resume cpu partitions"] [--duration 10] [--replicas 3]
 #                         [--servers 20000] [--concurrency 64] [--rate 5000] [--resume "1000 10000 100000"]
 #                         [--calls 30000] [--repeat 3] [--warmup 150000] [--connections 4] [--streams 16]
-#                         [--partitions "1 2 4"]
+#                         [--partitions "1 2 4"] [--partition-rate 1000]
 # --only runs the named sections (default: all, in that order). The cpu section measures each row
 # --repeat times (--calls each, after --warmup calls) and shows the run with the median total;
 # the warm-up is long enough for .NET's tiered compilation to settle (a replica's first ~100,000
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 COMMAND="scripts/bench.sh $*"
 SECTIONS="e2e minreplicas baseline resume cpu partitions"
 ONLY=$SECTIONS; DURATION=10; REPLICAS=3; SERVERS=20000; CONCURRENCY=64; RATE=5000; RESUME="1000 10000 100000"
-CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16; PARTITIONS="1 2 4"
+CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16; PARTITIONS="1 2 4"; PARTITION_RATE=1000; RATE_SECONDS=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) ONLY=$2; shift 2 ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --streams) STREAMS=$2; shift 2 ;;
     --partitions) PARTITIONS=$2; shift 2 ;;
+    --partition-rate) PARTITION_RATE=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --replicas) REPLICAS=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
@@ -388,7 +390,7 @@ fi
 
 # 5. Partitions on a Redis Cluster (3 primaries + 3 replicas on loopback, redis-cli --cluster
 # create): 2 replicas, P partitions of one fleet each (fleet fN in partition N, a fleet of
-# CPU_SERVERS / P servers each), h2load per (replica, fleet) with the same calls in flight in
+# room for its share of the calls), h2load per (replica, fleet) with the same calls in flight in
 # every row; CPU per answered call per process, and each replica's cores over the run.
 if wants partitions; then
   CP=$((REDIS_PORT + 3000)); NODES=()
@@ -404,16 +406,17 @@ if wants partitions; then
   crcli() { redis-cli -c -p "$CP" "$@"; }
   cluster_pids() { for p in $(seq "$CP" $((CP + 5))); do echo "$(redis_pid "$p") $(redis-cli -p "$p" role | head -1)"; done; }
   echo "Partitions on a Redis Cluster (3 primaries + 3 replicas, each a redis-server on this machine): 2 replicas; per row $WARMUP warm-up"
-  echo "calls, then $REPEAT runs of $CALLS calls (the run with the median total shown); every partition one fleet of $CPU_SERVERS / P servers x 10."
+  echo "calls, then $REPEAT runs of $CALLS calls at saturation and $REPEAT runs at a fixed rate per partition (the run with the median total shown);"
+  echo "every partition one fleet with room for its share of all of them (servers x 10 rooms)."
   echo
-  echo "| partitions | calls | calls/s | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders | answers |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
+  SATURATED=(); RATED=()
   for parts in $PARTITIONS; do
     prefix=part$parts; fleets=(); demo=""; table=()
+    each=$(( (CALLS * REPEAT + WARMUP) / parts / 10 + PARTITION_RATE * RATE_SECONDS * REPEAT / 10 + 10 ))
     # One partition keeps the plain prefix ({part1}:...); several number theirs ({part2:0}:...).
     tag() { [ "$parts" = 1 ] && echo "$prefix" || echo "$prefix:$1"; }
     for i in $(seq 0 $((parts - 1))); do
-      fleets+=("f$i"); demo+="${demo:+;}servers=$((CPU_SERVERS / parts)),nodes=$(( CPU_SERVERS / parts / 100 > 0 ? CPU_SERVERS / parts / 100 : 1 )),capacity=10,counter=rooms,fleet=f$i"
+      fleets+=("f$i"); demo+="${demo:+;}servers=$each,nodes=$(( each / 100 > 0 ? each / 100 : 1 )),capacity=10,counter=rooms,fleet=f$i"
       table+=(--Allocator:Partitions:Table:f$i="$i")
       dotnet "$BIN" grpc-body --out "$WORK/f$i.bin" --kind allocate --fleet "f$i" --counter rooms || exit 2
     done
@@ -429,7 +432,7 @@ if wants partitions; then
     for _ in $(seq 1200); do
       seeded=0; names=()
       for i in $(seq 0 $((parts - 1))); do
-        [ "$(crcli hlen "{$(tag "$i")}:gameservers")" -ge $((CPU_SERVERS / parts)) ] && seeded=$((seeded + 1))
+        [ "$(crcli hlen "{$(tag "$i")}:gameservers")" -ge "$each" ] && seeded=$((seeded + 1))
         [ "$(crcli exists "{$(tag "$i")}:leader")" = 1 ] && names+=("$(crcli hget "{$(tag "$i")}:leader-info" replica)")
       done
       distinct=$(printf '%s\n' "${names[@]}" | sort -u | grep -vc '^$')
@@ -438,44 +441,68 @@ if wants partitions; then
     done
     led=$(printf '%s\n' "${names[@]}" | sort | uniq -c | awk '{printf "%s%s: %s", (NR > 1 ? ", " : ""), $2, $1}')
     # h2load per (replica, fleet): the calls in flight stay CONNECTIONS x STREAMS per replica.
+    # h2p CALLS [RATE]: CALLS in all, as fast as they go, or RATE calls/s per partition (open loop).
     h2p() {
-      local calls=$1 i=0 c=$(( CONNECTIONS / parts > 0 ? CONNECTIONS / parts : 1 ))
+      local calls=$1 rate=${2:-} i=0 c=$(( CONNECTIONS / parts > 0 ? CONNECTIONS / parts : 1 ))
       rm -f "$WORK"/h2-*.out
       local t0; t0=$(date +%s%N)
       ( for url in "${urls[@]}"; do for f in "${fleets[@]}"; do
           i=$((i + 1)); h2load -n $((calls / ${#urls[@]} / parts)) -c "$c" -m "$STREAMS" -d "$WORK/$f.bin" \
+            ${rate:+--rps $(( rate / ${#urls[@]} / c > 0 ? rate / ${#urls[@]} / c : 1 ))} \
             -H 'content-type: application/grpc' -H 'te: trailers' "$url/allocation.AllocationService/Allocate" >"$WORK/h2-$i.out" 2>&1 &
         done; done
         wait )
       H2_SECONDS=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {print (b - a) / 1e9}')
       H2_OK=$(awk '/^status codes:/ {s += $3} END {print s + 0}' "$WORK"/h2-*.out)
+      # h2load's mean time per request, weighted by each process' calls (ms).
+      H2_MEAN=$(awk '/^status codes:/ {n = $3} /^time for request:/ {m = $6; u = (m ~ /ms$/ ? 1 : (m ~ /us$/ ? 0.001 : 1000)); sub(/[a-z]+$/, "", m); s += m * u * n; t += n} END {printf "%.1f", (t > 0 ? s / t : 0)}' "$WORK"/h2-*.out)
+    }
+    # measure CALLS [RATE]: REPEAT runs, each charged its CPU from /proc; prints the run with the median total.
+    measure() {
+      local runs median range
+      runs=$(for run in $(seq "$REPEAT"); do
+        t0=(); t1=(); for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t0+=("$(ticks "${node%% *}")"); done
+        h2p "$@"
+        for pid in "${pids[@]}"; do t1+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t1+=("$(ticks "${node%% *}")"); done
+        rep=0; pri=0; sec=0; cores=""
+        for i in 0 1; do d=$(( t1[i] - t0[i] )); rep=$((rep + d)); cores+="${cores:+ + }$(awk -v d="$d" -v hz="$TICK" -v s="$H2_SECONDS" 'BEGIN {printf "%.2f", d / hz / s}')"; done
+        for j in "${!nodes[@]}"; do d=$(( t1[j + 2] - t0[j + 2] )); [[ "${nodes[j]}" == *master ]] && pri=$((pri + d)) || sec=$((sec + d)); done
+        printf '%s\t%s\n' "$(us $((rep + pri + sec)))" \
+          "$H2_OK | $(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}') | $H2_MEAN | $(us "$rep") | $(us "$pri") | $(us "$sec") | $(us $((rep + pri + sec))) | $cores"
+      done)
+      median=$(sort -t$'\t' -k1,1n <<<"$runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")
+      range=$(cut -f1 <<<"$runs" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/-/–/')
+      cells=$(cut -f2 <<<"$median")
+      echo "${cells% | *} ($range) | ${cells##* | }"
     }
     h2p "$WARMUP"
     mapfile -t nodes < <(cluster_pids)
     ROW_OPS=("${ops[@]}")
     ok_answers() { statuses | awk '$1 == "OK" {s = $2} END {print s + 0}'; }
     before=$(ok_answers)
-    runs=$(for run in $(seq "$REPEAT"); do
-      t0=(); t1=(); for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t0+=("$(ticks "${node%% *}")"); done
-      h2p "$CALLS"
-      for pid in "${pids[@]}"; do t1+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t1+=("$(ticks "${node%% *}")"); done
-      rep=0; pri=0; sec=0; cores=""
-      for i in 0 1; do d=$(( t1[i] - t0[i] )); rep=$((rep + d)); cores+="${cores:+ + }$(awk -v d="$d" -v hz="$TICK" -v s="$H2_SECONDS" 'BEGIN {printf "%.2f", d / hz / s}')"; done
-      for j in "${!nodes[@]}"; do d=$(( t1[j + 2] - t0[j + 2] )); [[ "${nodes[j]}" == *master ]] && pri=$((pri + d)) || sec=$((sec + d)); done
-      printf '%s\t%s\t%s\n' "$(us $((rep + pri + sec)))" "$(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}')" \
-        "$H2_OK | $(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}') | $(us "$rep") | $(us "$pri") | $(us "$sec") | $(us $((rep + pri + sec))) | $cores"
-    done)
+    saturated=$(measure "$CALLS")
+    rated=$(measure $(( PARTITION_RATE * parts * RATE_SECONDS )) "$PARTITION_RATE")
     after=$(ok_answers)
-    median=$(sort -t$'\t' -k1,1n <<<"$runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")
-    range=$(cut -f1 <<<"$runs" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/-/–/')
     stored=0; used=0
     for i in $(seq 0 $((parts - 1))); do
       read -r s u < <(dotnet "$BIN" occupancy --redis "$CLUSTER" --prefix "$(tag "$i")" --fleet "f$i" --counter rooms | tr '=' ' ' | awk '{print $2, $4}')
       stored=$((stored + s)); used=$((used + u))
     done
-    cells=$(cut -f3 <<<"$median")
-    echo "| $parts | ${cells% | *} ($range) | ${cells##* | } | $led | OK +$((after - before)) over the runs; sessions stored $stored, servers in use $used |"
+    answers="OK +$((after - before)) over the runs; sessions stored $stored, servers in use $used"
+    SATURATED+=("| $parts | $saturated | $led | $answers |")
+    RATED+=("| $parts | $((PARTITION_RATE * parts)) | $rated | $led |")
     stop_replicas TERM
   done
+  echo "At saturation (h2load closed loop, the same calls in flight in every row):"
+  echo
+  echo "| partitions | calls | calls/s | mean ms | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders | answers |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
+  printf '%s\n' "${SATURATED[@]}"
+  echo
+  echo "At $PARTITION_RATE calls/s per partition (h2load --rps, $RATE_SECONDS s per run; every leader sees the same rate, whatever P):"
+  echo
+  echo "| partitions | offered calls/s | calls | calls/s | mean ms | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  printf '%s\n' "${RATED[@]}"
   echo
 fi

@@ -14,6 +14,6 @@ internal static partial class LeadershipLog
     [LoggerMessage(1004, LogLevel.Information, "Freed the lease of this replica's term that ended on a Redis failure; candidates need not wait out its TTL")]
     public static partial void EndedLeaseFreed(ILogger logger);
 
-    [LoggerMessage(1005, LogLevel.Information, "Replica {Replica} may lead first ({HeadStartMs} ms): it has a warm copy of the fleet, this replica's ended with its term")]
+    [LoggerMessage(1005, LogLevel.Information, "Replica {Replica} may lead first ({HeadStartMs} ms): it keeps a warm copy of the fleet, this replica does not")]
     public static partial void StandbyFirst(ILogger logger, string replica, long headStartMs);
 }

@@ -15,10 +15,17 @@ public sealed class LeadershipOptions
     /// <summary>How long a newer replica must have been ready before leadership moves to it.</summary>
     public TimeSpan SuccessorSettle { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>
-    /// After a term ended on a Redis failure (its fleet copy dropped), how long this replica
-    /// leaves the freed lease to a ready standby, which leads from a warm copy instead of a full load.
+    /// How long a replica without a warm copy of a partition's fleet (not one of its
+    /// <see cref="WarmStandbys"/>, or a leader whose term just ended on a Redis failure) leaves
+    /// a free lease to a warm standby, which leads from its copy instead of a full load.
     /// </summary>
     public TimeSpan StandbyHeadStart { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How many replicas besides a partition's leader keep a warm copy of its fleet
+    /// (<see cref="WarmStandbys"/>); a replica without one leaves a free lease to them for
+    /// <see cref="StandbyHeadStart"/>, and loads the hash if it leads after all.
+    /// </summary>
+    public int WarmStandbys { get; set; } = 1;
 }
 
 public sealed class LeadershipOptionsValidator : SettingsValidator<LeadershipOptions>
@@ -29,6 +36,7 @@ public sealed class LeadershipOptionsValidator : SettingsValidator<LeadershipOpt
         if (o.LeaseRetry <= TimeSpan.Zero) yield return "Allocator:LeaseRetry must be positive.";
         if (o.HeartbeatInterval <= TimeSpan.Zero) yield return "Allocator:HeartbeatInterval must be positive.";
         if (o.StandbyHeadStart < TimeSpan.Zero) yield return "Allocator:StandbyHeadStart must not be negative.";
+        if (o.WarmStandbys < 0) yield return "Allocator:WarmStandbys must not be negative.";
         if (o.MemberTimeout < 2 * o.HeartbeatInterval) yield return "Allocator:MemberTimeout must be at least twice Allocator:HeartbeatInterval.";
     }
 }

@@ -9,8 +9,8 @@ namespace Allocator.Service.Leadership;
 /// Tries to take the leader lease until it succeeds: at once when a leader announces it has
 /// released it, otherwise every <see cref="LeadershipOptions.LeaseRetry"/>; never while this
 /// replica is shutting down, a newer version is ready to lead or this replica already leads its
-/// share of the partitions (<see cref="LeaderShare"/>), and after its own term ended
-/// on a Redis failure, not before a standby has had <see cref="LeadershipOptions.StandbyHeadStart"/>.
+/// share of the partitions (<see cref="LeaderShare"/>); and, without a warm copy of the
+/// fleet (<see cref="WarmStandbys"/>), not before a warm standby has had <see cref="LeadershipOptions.StandbyHeadStart"/>.
 /// </summary>
 public sealed class LeaseCandidate(
     IDistributedLockFactory locks,
@@ -26,6 +26,7 @@ public sealed class LeaseCandidate(
     private readonly SemaphoreSlim _tryNow = new(0, 1);
     private int _subscribed;
     private string? _unreleased;
+    // When the head start left to a warm standby ends (MinValue: none given since the lease was last seen held).
     private long _standbyFirstUntil = long.MinValue;
 
     /// <summary>
@@ -38,6 +39,7 @@ public sealed class LeaseCandidate(
     public async Task<Lease> AcquireAsync(CancellationToken cancellationToken)
     {
         await SubscribeAsync();
+        _standbyFirstUntil = long.MinValue;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -48,14 +50,6 @@ public sealed class LeaseCandidate(
                 {
                     var freed = await yieldLease.RunAsync(redis.GetDatabase(), ended);
                     Interlocked.CompareExchange(ref _unreleased, null, ended);
-                    // The ended term's copy of the fleet is gone, so this replica would lead
-                    // only after loading the whole hash; a standby leads from its warm copy.
-                    if (await membership.OtherLeaderCandidateAsync() is { } standby)
-                    {
-                        Interlocked.Exchange(ref _standbyFirstUntil, time.GetTimestamp() + (long)(options.Value.StandbyHeadStart.TotalSeconds * time.TimestampFrequency));
-                        LeadershipLog.StandbyFirst(log, standby.Replica, (long)options.Value.StandbyHeadStart.TotalMilliseconds);
-                    }
-
                     if (freed)
                     {
                         LeadershipLog.EndedLeaseFreed(log);
@@ -64,16 +58,17 @@ public sealed class LeaseCandidate(
                 }
 
                 var newer = membership.Ready ? (await membership.SuccessorsAsync(leading: false)).Newer : null;
+                var mayLead = newer is null && membership.Ready && await membership.HasRoomToLeadAsync();
                 if (newer is not null)
                 {
                     // A rollout is under way: let the new version lead, so leadership moves once.
                     LeadershipLog.DeferringToNewer(log, newer.Replica, newer.Version);
                 }
-                else if (StandbyFirstFor() is { } headStart)
+                else if (mayLead && await StandbyHeadStartAsync() is { } headStart)
                 {
                     retry = headStart;
                 }
-                else if (membership.Ready && await membership.HasRoomToLeadAsync() && await TryAcquireAsync() is { } lease)
+                else if (mayLead && await TryAcquireAsync() is { } lease)
                 {
                     // SIGTERM may have arrived while we were acquiring: do not start a term then.
                     if (membership.Ready && !cancellationToken.IsCancellationRequested) return lease;
@@ -106,13 +101,29 @@ public sealed class LeaseCandidate(
         }
     }
 
-    /// <summary>How much of a standby's head start is left, if any.</summary>
-    private TimeSpan? StandbyFirstFor()
+    /// <summary>
+    /// A replica that keeps no warm copy of this partition leaves a free lease to one that does
+    /// (<see cref="WarmStandbys"/>) for <see cref="LeadershipOptions.StandbyHeadStart"/>, once
+    /// each time it finds the lease free: the head start left, or null to try now.
+    /// </summary>
+    private async Task<TimeSpan?> StandbyHeadStartAsync()
     {
-        var until = Interlocked.Read(ref _standbyFirstUntil);
-        if (until == long.MinValue) return null;
-        var left = until - time.GetTimestamp();
-        return left > 0 ? TimeSpan.FromSeconds(left / (double)time.TimestampFrequency) : null;
+        var until = _standbyFirstUntil;
+        if (until != long.MinValue && time.GetTimestamp() < until) return time.GetElapsedTime(time.GetTimestamp(), until);
+        if (await redis.GetDatabase().KeyExistsAsync(keys.Leader))
+        {
+            _standbyFirstUntil = long.MinValue; // held: the next time it is free, leave it to a standby again
+            return null;
+        }
+
+        var headStart = options.Value.StandbyHeadStart;
+        if (until != long.MinValue || headStart <= TimeSpan.Zero) return null; // the head start ran out: anyone may lead
+        var standbys = await membership.WarmStandbysAsync();
+        var self = membership.Self.Replica;
+        if (standbys.Count == 0 || standbys.Any(m => m.Replica == self)) return null;
+        _standbyFirstUntil = time.GetTimestamp() + (long)(headStart.TotalSeconds * time.TimestampFrequency);
+        LeadershipLog.StandbyFirst(log, standbys[0].Replica, (long)headStart.TotalMilliseconds);
+        return headStart;
     }
 
     private async Task<Lease?> TryAcquireAsync()

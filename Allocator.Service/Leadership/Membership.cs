@@ -71,9 +71,19 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
         return members;
     }
 
-    /// <summary>Another live, ready replica that can lead, if any.</summary>
-    public async Task<Member?> OtherLeaderCandidateAsync() =>
-        (await ReadAsync()).FirstOrDefault(m => m.Replica != replica.Id && m.Lead && m.Ready);
+    /// <summary>
+    /// The replicas that keep a warm copy of this partition (<see cref="WarmStandbys"/>), from one
+    /// read of the members and of the leader its last term named.
+    /// </summary>
+    public async Task<IReadOnlyList<Member>> WarmStandbysAsync()
+    {
+        var leader = redis.GetDatabase().HashGetAsync(keys.LeaderInfo, "replica");
+        var members = await ReadAsync();
+        return WarmStandbys.Of(keys.Partition, (string?)await leader, Self, members,
+            time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout, options.Value.WarmStandbys);
+    }
+
+    public async Task<bool> IsWarmStandbyAsync() => (await WarmStandbysAsync()).Any(m => m.Replica == replica.Id);
 
     /// <summary>
     /// Who this replica should leave a lease to, from one read of the members. Newer: a live,

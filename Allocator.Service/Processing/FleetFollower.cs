@@ -14,7 +14,7 @@ namespace Allocator.Service.Processing;
 /// A gap in the log (trimmed past our position, or gone back with a failover to a lagging
 /// Redis replica) or a term that ended falls back to a full load.
 /// </summary>
-public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, ILogger<FleetFollower> log)
+public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, Telemetry.AllocatorMetrics metrics, ILogger<FleetFollower> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Fleet? _fleet;
@@ -35,6 +35,27 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         }
         finally
         {
+            metrics.WarmCopy(keys.Partition, _fleet?.Count);
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// This replica is no longer one of the partition's warm standbys: free the copy (a term
+    /// that leads from it keeps it). Following again starts from a fresh load.
+    /// </summary>
+    public void Drop()
+    {
+        _gate.Wait();
+        try
+        {
+            if (_taken || _fleet is null) return;
+            _fleet = null;
+            FollowLog.Dropped(log);
+        }
+        finally
+        {
+            metrics.WarmCopy(keys.Partition, _fleet?.Count);
             _gate.Release();
         }
     }
@@ -50,6 +71,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         }
         finally
         {
+            metrics.WarmCopy(keys.Partition, _fleet?.Count);
             _gate.Release();
         }
     }
@@ -85,6 +107,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         }
         finally
         {
+            metrics.WarmCopy(keys.Partition, _fleet?.Count);
             _gate.Release();
         }
     }
@@ -215,9 +238,11 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 }
 
 /// <summary>
-/// Replays the change log every FollowInterval while this replica does not lead. Not before
-/// warm-up (which loads the copy itself) nor once shutting down: a leader that hands over on
-/// SIGTERM would otherwise reload the whole hash while its successor takes the first batches.
+/// Replays the change log every FollowInterval while this replica is one of the partition's
+/// warm standbys (<see cref="Leadership.WarmStandbys"/>), and drops the copy when it stops being
+/// one. Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
+/// hands over on SIGTERM would otherwise reload the whole hash while its successor takes the
+/// first batches.
 /// </summary>
 public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership membership, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
 {
@@ -231,7 +256,8 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
                 if (!membership.Ready) continue;
                 try
                 {
-                    await follower.FollowAsync();
+                    if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
+                    else follower.Drop();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -259,6 +285,9 @@ internal static partial class FollowLog
 
     [LoggerMessage(2102, LogLevel.Warning, "Following the change log failed: {Reason}")]
     public static partial void Failed(ILogger logger, string reason);
+
+    [LoggerMessage(2106, LogLevel.Information, "No longer a warm standby of this fleet: dropped its copy")]
+    public static partial void Dropped(ILogger logger);
 
     [LoggerMessage(2103, LogLevel.Error, "Game server {Key} in the occupancy hash is unreadable and was skipped: {Reason}")]
     public static partial void Unreadable(ILogger logger, string key, string reason);

@@ -58,8 +58,8 @@ public sealed class LeaderWarmup(
 
         try
         {
-            // A successor must hold a warm copy of the fleet before it counts as ready.
-            await follower.FollowAsync();
+            // A warm standby must hold its copy of the fleet before it counts as ready.
+            if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
             await RehearseAsync(decider, json, now);
         }
         catch (Exception e) when (e is not OperationCanceledException)

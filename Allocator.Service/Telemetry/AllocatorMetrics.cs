@@ -27,6 +27,8 @@ public sealed class AllocatorMetrics
     private readonly Histogram<double> _writeBackLag;
     // What this replica leads, by partition: the gauges read the latest snapshot of each.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, LeaderSnapshot> _leading = new();
+    // Game servers in this replica's warm copy of each partition it is a standby of.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _warmCopies = new();
 
     public AllocatorMetrics(IMeterFactory meters, IOptions<MetricsOptions> options)
     {
@@ -42,6 +44,7 @@ public sealed class AllocatorMetrics
         _writeBackLag = meter.CreateHistogram<double>("allocator.writeback.lag", "s", "Kubernetes mode: from the commit of an allocation to Kubernetes accepting it (per outbox entry).");
         meter.CreateObservableGauge("allocator.leader", () => _leading.Count, null, "Partitions this replica leads (1 on the leader with one partition, 0 elsewhere).");
         meter.CreateObservableGauge("allocator.epoch", () => MeasureByPartition((p, l) => [new Measurement<long>(l.Epoch, Tag("partition", p))]), null, "Leadership term of each partition's current leader (reported by the leader).");
+        meter.CreateObservableGauge("allocator.standby.servers", () => _warmCopies.Select(kv => new Measurement<long>(kv.Value, Tag("partition", kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)))), null, "Game servers in this replica's warm copy of a partition's fleet; absent for partitions it keeps no copy of (it leads them, or another replica is their warm standby).");
         meter.CreateObservableGauge("allocator.queue.depth", () => MeasureByPartition((p, l) => l.Streams.Select(s => new Measurement<long>(s.Undelivered, Tag("stream", s.Stream), Tag("partition", p)))), null, "Stream entries not yet read by the leader.");
         meter.CreateObservableGauge("allocator.queue.pending", () => MeasureByPartition((p, l) => l.Streams.Select(s => new Measurement<long>(s.Pending, Tag("stream", s.Stream), Tag("partition", p)))), null, "Stream entries read but not yet answered.");
         if (options.Value.GameServerGauges ?? true)
@@ -85,6 +88,13 @@ public sealed class AllocatorMetrics
     public void Leading(int partition, LeaderSnapshot snapshot) => _leading[partition] = snapshot;
 
     public void SteppedDown(int partition) => _leading.TryRemove(partition, out _);
+
+    /// <summary>This replica's warm copy of a partition's fleet now holds <paramref name="servers"/> game servers; null: it holds none.</summary>
+    public void WarmCopy(int partition, int? servers)
+    {
+        if (servers is { } count) _warmCopies[partition] = count;
+        else _warmCopies.TryRemove(partition, out _);
+    }
 
     // Fleets live in one partition each, so the game-server gauges need no partition label.
     private IEnumerable<Measurement<long>> Measure(Func<LeaderSnapshot, IEnumerable<Measurement<long>>> read) =>

@@ -3,7 +3,9 @@ using Allocator.Service.Leadership;
 using Allocator.Service.Processing;
 using Allocator.Service.Queue;
 using Allocator.Service.Storage;
+using Allocator.Service.Telemetry;
 using Allocator.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -15,6 +17,10 @@ public class FleetFollowerTests
 {
     private sealed record Setup(IDatabase Db, KeyLayout Keys, Lease Lease, BatchCommitter Committer, FleetFollower Follower);
 
+    private static readonly AllocatorMetrics Metrics = new(
+        new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+        Options.Create(new MetricsOptions()));
+
     private static async Task<Setup> SetUpAsync(string name)
     {
         var redis = await RedisServer.GetAsync();
@@ -22,7 +28,7 @@ public class FleetFollowerTests
         var db = redis.Connection.GetDatabase();
         var lease = await TestTerm.BeginAsync(redis.Connection, keys);
         var committer = TestTerm.Committer(keys);
-        return new Setup(db, keys, lease, committer, new FleetFollower(redis.Connection, keys, NullLogger<FleetFollower>.Instance));
+        return new Setup(db, keys, lease, committer, new FleetFollower(redis.Connection, keys, Metrics, NullLogger<FleetFollower>.Instance));
     }
 
     private static GameServer Server(string name, long rooms) => new()
@@ -138,7 +144,7 @@ public class FleetFollowerTests
         var db = redis.Connection.GetDatabase();
         var lease = await TestTerm.BeginAsync(redis.Connection, keys);
         using var followerConnection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",syncTimeout=300,asyncTimeout=300");
-        var follower = new FleetFollower(followerConnection, keys, NullLogger<FleetFollower>.Instance);
+        var follower = new FleetFollower(followerConnection, keys, Metrics, NullLogger<FleetFollower>.Instance);
         var s = new Setup(db, keys, lease, TestTerm.Committer(keys), follower);
         await CommitAsync(s, [Server("a", 0), Server("b", 0)]);
         await follower.FollowAsync(); // the one full load
