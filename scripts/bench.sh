@@ -23,14 +23,15 @@
 # --repeat times (--calls each, after --warmup calls) and shows the run with the median total;
 # the warm-up is long enough for .NET's tiered compilation to settle (a replica's first ~100,000
 # calls cost up to 3x more CPU while it recompiles the hot path); its fleet grows to hold them all;
-# --connections and --streams are h2load's, per replica.
+# --connections and --streams are h2load's, per replica. The partitions section repeats its rows
+# at --partition-rate calls/s per partition, --duration seconds per run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 COMMAND="scripts/bench.sh $*"
 SECTIONS="e2e minreplicas baseline resume cpu partitions"
 ONLY=$SECTIONS; DURATION=10; REPLICAS=3; SERVERS=20000; CONCURRENCY=64; RATE=5000; RESUME="1000 10000 100000"
-CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16; PARTITIONS="1 2 4"; PARTITION_RATE=1000; RATE_SECONDS=10
+CALLS=30000; WARMUP=150000; REPEAT=3; CONNECTIONS=4; STREAMS=16; PARTITIONS="1 2 4"; PARTITION_RATE=1000
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) ONLY=$2; shift 2 ;;
@@ -412,7 +413,7 @@ if wants partitions; then
   SATURATED=(); RATED=()
   for parts in $PARTITIONS; do
     prefix=part$parts; fleets=(); demo=""; table=()
-    each=$(( (CALLS * REPEAT + WARMUP) / parts / 10 + PARTITION_RATE * RATE_SECONDS * REPEAT / 10 + 10 ))
+    each=$(( (CALLS * REPEAT + WARMUP) / parts / 10 + PARTITION_RATE * DURATION * REPEAT / 10 + 10 ))
     # One partition keeps the plain prefix ({part1}:...); several number theirs ({part2:0}:...).
     tag() { [ "$parts" = 1 ] && echo "$prefix" || echo "$prefix:$1"; }
     for i in $(seq 0 $((parts - 1))); do
@@ -481,7 +482,7 @@ if wants partitions; then
     ok_answers() { statuses | awk '$1 == "OK" {s = $2} END {print s + 0}'; }
     before=$(ok_answers)
     saturated=$(measure "$CALLS")
-    rated=$(measure $(( PARTITION_RATE * parts * RATE_SECONDS )) "$PARTITION_RATE")
+    rated=$(measure $(( PARTITION_RATE * parts * DURATION )) "$PARTITION_RATE")
     after=$(ok_answers)
     stored=0; used=0
     for i in $(seq 0 $((parts - 1))); do
@@ -499,7 +500,7 @@ if wants partitions; then
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
   printf '%s\n' "${SATURATED[@]}"
   echo
-  echo "At $PARTITION_RATE calls/s per partition (h2load --rps, $RATE_SECONDS s per run; every leader sees the same rate, whatever P):"
+  echo "At $PARTITION_RATE calls/s per partition (h2load --rps, $DURATION s per run; every leader sees the same rate, whatever P):"
   echo
   echo "| partitions | offered calls/s | calls | calls/s | mean ms | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"

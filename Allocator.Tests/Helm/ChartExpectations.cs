@@ -14,7 +14,7 @@ internal static class ChartExpectations
         "LeaseTtl", "LeaseRetry", "HeartbeatInterval", "MemberTimeout", "SuccessorSettle", "BatchSize", "PollInterval",
         "DefaultDeadline", "MaxDeadline", "MaxInFlight", "ShutdownTimeout", "DrainDelay", "AnswerMargin", "SettleTimeout",
         "ResultTtl", "ErrorResultTtl", "ChangeLogLength", "FollowInterval", "RequestHistory",
-        "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
+        "WarmStandbys", "StandbyHeadStart", "ListenAddress", "Port", "OpsPort", "Plaintext", "Reflection",
         "Tls__CertificateFile", "Tls__KeyFile", "Tls__ClientCaFile", "Tls__ClientCaDirectory",
         "Inventory__DemoFleet", "Inventory__SeedFile", "Inventory__TokenFile", "Inventory__Source",
         "Kubernetes__Namespaces", "Kubernetes__WriteBehind", "MultiCluster__Enabled", "MultiCluster__ClusterName", "Otlp__Endpoint",

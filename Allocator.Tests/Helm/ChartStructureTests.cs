@@ -51,7 +51,8 @@ public class ChartStructureTests
         Assert.Equal("true", env["Allocator__Lead"]);
         Assert.Equal("http://otel-collector:4317", env["Allocator__Otlp__Endpoint"]);
         Assert.Equal("servers=10,nodes=2,capacity=4,counter=rooms,fleet=demo,namespace=default", env["Allocator__Inventory__DemoFleet"]);
-        Assert.Equal(21, env.Keys.Count(k => k.StartsWith("Allocator__", StringComparison.Ordinal) && ConfigSettings.Contains(k["Allocator__".Length..])));
+        Assert.Equal("2", env["Allocator__WarmStandbys"]);
+        Assert.Equal(23, env.Keys.Count(k => k.StartsWith("Allocator__", StringComparison.Ordinal) && ConfigSettings.Contains(k["Allocator__".Length..])));
     }
 
     private static readonly HashSet<string> ConfigSettings =
@@ -59,6 +60,7 @@ public class ChartStructureTests
         "KeyPrefix", "Lead", "LeaseTtl", "LeaseRetry", "HeartbeatInterval", "MemberTimeout", "SuccessorSettle", "BatchSize",
         "PollInterval", "DefaultDeadline", "MaxDeadline", "MaxInFlight", "ShutdownTimeout", "AnswerMargin", "SettleTimeout",
         "ResultTtl", "ErrorResultTtl", "ChangeLogLength", "FollowInterval", "RequestHistory", "Reflection",
+        "WarmStandbys", "StandbyHeadStart",
     ];
 
     [Theory]
