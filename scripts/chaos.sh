@@ -170,13 +170,16 @@ end() {
 load() { spawn "$@" && measuring; }
 
 # spawn NAME SECONDS RATE [requirements...]: one more generator in the background (several run
-# at once, one per partition); its row goes to $WORK/row.K.
+# at once, one per partition); its row goes to $WORK/row.K. KEEP_LOGS=1 keeps each run's
+# events as events-SCENARIO-N.txt (N counts the generators of the whole run).
 LOADS=()
+SPAWNED=0
 spawn() {
   local name=$1 seconds=$2 rate=$3 k=${#LOADS[@]}; shift 3
+  SPAWNED=$((SPAWNED + 1))
   dotnet "$BIN" load --targets-file "$WORK/targets" --duration "$seconds" --rate "$rate" --deadline-ms 10000 \
     --fleet chaos --counter rooms --redis "$REDIS_ADDR" --prefix "$PREFIX" --scenario "$name" "$@" \
-    $([ "${KEEP_LOGS:-0}" = 1 ] && echo "--events $WORK/events-${name%%.*}.$k.txt") >"$WORK/row.$k" 2>"$WORK/row.$k.err" &
+    $([ "${KEEP_LOGS:-0}" = 1 ] && echo "--events $WORK/events-${name%%.*}-$SPAWNED.txt") >"$WORK/row.$k" 2>"$WORK/row.$k.err" &
   LOADS+=("$!")
 }
 
@@ -476,8 +479,8 @@ cluster_start() {
   CLUSTER_PORTS=""
   for _ in 1 2 3 4 5 6; do
     port=$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
-    cluster_node "$port" || return 1
     CLUSTER_PORTS+="$port "; addrs+=("127.0.0.1:$port")
+    cluster_node "$port" || return 1
   done
   NEXT_PORT=$((NEXT_PORT + 6))   # the bus ports
   redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$WORK/cluster-create.log" 2>&1 \
@@ -544,27 +547,45 @@ cluster_begin() {
 partition_load() { local p=$1 name=$2 seconds=$3; shift 3; spawn "$name, partition $p" "$seconds" "$RATE" --fleet "f$p" --prefix "$PREFIX:$p" "$@"; }
 # p99 K: the p99 ms of generator K's last row.
 p99() { awk -F'|' '{ gsub(/ /, "", $12); print $12 }' "$WORK/row.$1"; }
+now_ms() { date +%s%3N; }
+seconds_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+# A fault injected after the load ended would go unmeasured: that fails the scenario.
+still_loading() {
+  local pid; for pid in "${LOADS[@]}"; do kill -0 "$pid" 2>/dev/null && continue
+    echo "$1: the load ended before the faults did (raise its duration)" >&2; FAILED=$((FAILED + 1)); return 1
+  done
+}
+# shard_note: where partition 1's slot is beside partition 0's, which 12 and 13 fault.
+shard_note() {
+  local s0 s1; s0=$(slot_of "$PREFIX:0"); s1=$(slot_of "$PREFIX:1")
+  if [ "$(slot_owner "$s0")" = "$(slot_owner "$s1")" ]; then echo "partition 1's slot $s1 on the same primary"; else echo "partition 1's slot $s1 on another primary"; fi
+}
 
 scenario_11() {
   local kills=10 baseline=20; [ $SHORT = 1 ] && { kills=3; baseline=8; }
   cluster_start || return 1
   cluster_begin "chaos11-$RANDOM" || return 1
+  # A first load that is not scored, so the baseline is as warm as the replicas under fault.
+  partition_load 0 "11. warm-up" 5; partition_load 1 "11. warm-up" 5
+  local pid; for pid in "${LOADS[@]}"; do wait "$pid"; done; LOADS=()
   partition_load 0 "11. no fault (baseline)" "$baseline"; partition_load 1 "11. no fault (baseline)" "$baseline"; measuring
   finish
   local base; base=$(p99 1)
   local untouched; untouched=$(epoch "$PREFIX:1")
-  partition_load 0 "11. kill -9 partition 0's leader x$kills" $((kills * 5 + 3)) $(gap $((TTL * 1000 + 500)))
-  partition_load 1 "11. kill -9 partition 0's leader x$kills" $((kills * 5 + 3)); measuring
+  # A round: 2 s, the lease running out (TTL), the killed replica starting again (2-6 s), 1 s.
+  local seconds=$((kills * (TTL + 9) + 3))
+  partition_load 0 "11. kill -9 partition 0's leader x$kills" "$seconds" $(gap $((TTL * 1000 + 500)))
+  partition_load 1 "11. kill -9 partition 0's leader x$kills" "$seconds"; measuring
   for _ in $(seq "$kills"); do
     sleep 2
     local l e; l=$(leader "$PREFIX:0"); e=$(epoch "$PREFIX:0")
-    [ -n "$l" ] && [ -n "${PID[$l]:-}" ] || { echo "partition 0's leader ($l) is not a replica of ours" >&2; break; }
-    [ "$l" = "$(leader "$PREFIX:1")" ] && echo "$l leads both partitions" >&2
+    [ -n "$l" ] && [ -n "${PID[$l]:-}" ] || { echo "partition 0's leader ($l) is not a replica of ours" >&2; FAILED=$((FAILED + 1)); break; }
     kill -9 "${PID[$l]}"; wait "${PID[$l]}" 2>/dev/null; forget "$l"
     wait_epoch_above "$e" "$PREFIX:0"
     start_replica "$l" "1.0.0" "${REPLICA_SETTINGS[@]}"; write_targets
     sleep 1
   done
+  still_loading 11
   finish
   # Partition 1 is led by a replica that is never killed: same term throughout, and its p99
   # within max(2 x baseline, baseline + 50 ms) (the fronts it shares lose a process and start
@@ -588,22 +609,25 @@ scenario_12() {
   local rounds=3; [ $SHORT = 1 ] && rounds=1
   cluster_start || return 1
   cluster_begin "chaos12-$RANDOM" --Allocator:MinReplicas=1 || return 1
-  local slot; slot=$(slot_of "$PREFIX:0")
-  partition_load 0 "12. kill -9 partition 0's Redis primary x$rounds" $((rounds * 8 + 6))
-  partition_load 1 "12. kill -9 partition 0's Redis primary x$rounds" $((rounds * 8 + 6)); measuring
+  local slot note times=""; slot=$(slot_of "$PREFIX:0"); note=$(shard_note)
+  partition_load 0 "12. kill -9 partition 0's Redis primary x$rounds" $((rounds * 12 + 6))
+  partition_load 1 "12. kill -9 partition 0's Redis primary x$rounds" $((rounds * 12 + 6)); measuring
   for round in $(seq "$rounds"); do
     sleep 3
-    local victim promoted; victim=$(slot_owner "$slot"); promoted=$(replica_port "$victim")
-    [ -n "$victim" ] && [ -n "$promoted" ] || { echo "no primary with a replica found for slot $slot" >&2; break; }
-    echo "kill -9 primary 127.0.0.1:$victim of slot $slot (partition 0; partition 1's slot $(slot_of "$PREFIX:1") is on $(slot_owner "$(slot_of "$PREFIX:1")"))" >&2
-    kill -9 "$(cluster_pid "$victim")"
+    local victim promoted killed; victim=$(slot_owner "$slot"); promoted=$(replica_port "$victim")
+    [ -n "$victim" ] && [ -n "$promoted" ] || { echo "no primary with a replica found for slot $slot" >&2; FAILED=$((FAILED + 1)); break; }
+    killed=$(now_ms); kill -9 "$(cluster_pid "$victim")"
     for _ in $(seq 2400); do [ "$(role "$promoted")" = master ] && break; sleep 0.025; done
-    [ "$(role "$promoted")" = master ] || { echo "127.0.0.1:$promoted was not promoted within 60 s" >&2; break; }
-    cluster_node "$victim" || break
-    synced "$victim" || break
-    echo "round $round: 127.0.0.1:$promoted promoted; 127.0.0.1:$victim back as its replica" >&2
+    [ "$(role "$promoted")" = master ] || { echo "127.0.0.1:$promoted was not promoted within 60 s" >&2; FAILED=$((FAILED + 1)); break; }
+    times+=" $(seconds_since "$killed") s /"
+    cluster_node "$victim" && synced "$victim" || { FAILED=$((FAILED + 1)); break; }
+    times+=" $(seconds_since "$killed") s;"
+    echo "round $round: kill -9 127.0.0.1:$victim, primary of slot $slot; 127.0.0.1:$promoted promoted; 127.0.0.1:$victim back as its replica" >&2
   done
-  finish; end; cluster_end
+  still_loading 12
+  finish
+  echo "    (scenario 12: $note; after each kill, replica promoted / killed node back in sync:${times%;})"
+  end; cluster_end
 }
 
 # Partition 0's slot moves to another primary and back under load (redis-cli --cluster reshard,
@@ -618,23 +642,26 @@ scenario_13() {
     | awk -v b="$base" '$1 < 100 { print b "-" NR, $1; exit }')
   [ -n "$prefix" ] || { echo "no prefix found whose partition 0 lands in the first 100 slots" >&2; return 1; }
   cluster_begin "$prefix" || return 1
-  local home; home=$(slot_owner "$slot")
+  local home note times=""; home=$(slot_owner "$slot"); note=$(shard_note)
   local away; away=$(for c in $CLUSTER_PORTS; do [ "$c" != "$home" ] && [ "$(role "$c")" = master ] && echo "$c"; done | head -1)
-  partition_load 0 "13. reshard partition 0's slot x$moves" $((moves * 8 + 6))
-  partition_load 1 "13. reshard partition 0's slot x$moves" $((moves * 8 + 6)); measuring
+  partition_load 0 "13. reshard partition 0's slot x$moves" $((moves * 10 + 6))
+  partition_load 1 "13. reshard partition 0's slot x$moves" $((moves * 10 + 6)); measuring
   local from=$home to=$away
   for move in $(seq "$moves"); do
     sleep 3
-    local started=$SECONDS
+    local started owner; started=$(now_ms)
     redis-cli --cluster reshard "127.0.0.1:$from" --cluster-from "$(node_id "$from")" --cluster-to "$(node_id "$to")" \
       --cluster-slots $((slot + 1)) --cluster-yes >"$WORK/reshard-$move.log" 2>&1 || { tail -20 "$WORK/reshard-$move.log" >&2; FAILED=$((FAILED + 1)); break; }
-    cluster_ok || break
-    local owner; owner=$(slot_owner "$slot")
-    echo "move $move: slots 0-$slot (partition 0's is $slot) from 127.0.0.1:$from to 127.0.0.1:$to in $((SECONDS - started)) s; 127.0.0.1:$owner serves it now" >&2
+    times+=" $(seconds_since "$started") s,"
+    owner=$(slot_owner "$slot")
+    echo "move $move: slots 0-$slot from 127.0.0.1:$from to 127.0.0.1:$to; 127.0.0.1:$owner serves slot $slot now" >&2
     [ "$owner" = "$to" ] || { echo "13: slot $slot is on 127.0.0.1:$owner, not 127.0.0.1:$to" >&2; FAILED=$((FAILED + 1)); break; }
     local was=$from; from=$to; to=$was
   done
-  finish; end; cluster_end
+  still_loading 13
+  finish
+  echo "    (scenario 13: $note before the first move; slots 0-$slot moved in${times%,})"
+  end; cluster_end
 }
 
 start_redis || exit 2
@@ -642,7 +669,8 @@ echo "Chaos: ${RATE} calls/s open loop, lease TTL ${TTL} s, Redis $(redis-server
 echo
 echo "| scenario | sent | ok | failed by code | lost | over capacity | applied twice | occupancy = answers | longest gap ms | p50 ms | p99 ms | ok/s |"
 echo "|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|"
-for n in $ONLY; do "scenario_$n" || FAILED=$((FAILED + 1)); done
+# A scenario that could not set up stops what it started, so the next one starts clean.
+for n in $ONLY; do "scenario_$n" || { FAILED=$((FAILED + 1)); end; ha_end; cluster_end; }; done
 echo
 echo "chaos: $PASSED passed, $FAILED failed"
 [ $FAILED -eq 0 ]
