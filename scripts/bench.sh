@@ -368,6 +368,12 @@ if wants cpu; then
   cpu_row "this service: Allocate, 3 replicas (one leader)" allocate; three_replicas=$ROW_RATE
   stop_replicas TERM; stop_redis "$RP"
 
+  # (e1) The same with both standbys replaying the change log (WarmStandbys 2, not the default 1).
+  RP=$((REDIS_PORT + 2004)); start_redis "$RP" || exit 1
+  cpu_group cpu3w 3 --Allocator:WarmStandbys=2
+  cpu_row "this service: Allocate, 3 replicas, WarmStandbys 2 (both standbys follow)" allocate
+  stop_replicas TERM; stop_redis "$RP"
+
   # (e2) The Agones-style comparator: 3 baseline-replica processes (own caches, optimistic
   # commits) behind the same front, one h2load each; its answers cell adds the version conflicts.
   RP=$((REDIS_PORT + 2003)); start_redis "$RP" || exit 1
