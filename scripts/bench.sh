@@ -435,15 +435,15 @@ if wants partitions; then
       urls+=("$REPLICA_URL"); pids+=("$REPLICA_PID"); ops+=("$port")
     done
     for port in "${ops[@]}"; do ready "$port" || { echo "replica on $port did not become ready" >&2; exit 1; }; done
-    # Every partition seeded and led, by both replicas when there are two partitions or more.
+    # Every partition seeded and led, no replica leading more than its share, ceil(P / 2).
     for _ in $(seq 1200); do
       seeded=0; names=()
       for i in $(seq 0 $((parts - 1))); do
         [ "$(crcli hlen "{$(tag "$i")}:gameservers")" -ge "$each" ] && seeded=$((seeded + 1))
         [ "$(crcli exists "{$(tag "$i")}:leader")" = 1 ] && names+=("$(crcli hget "{$(tag "$i")}:leader-info" replica)")
       done
-      distinct=$(printf '%s\n' "${names[@]}" | sort -u | grep -vc '^$')
-      [ "$seeded" = "$parts" ] && [ "${#names[@]}" = "$parts" ] && [ "$distinct" -ge $(( parts < 2 ? 1 : 2 )) ] && break
+      most=$(printf '%s\n' "${names[@]}" | grep -v '^$' | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1 + 0}')
+      [ "$seeded" = "$parts" ] && [ "${#names[@]}" = "$parts" ] && [ "${most:-0}" -le $(( (parts + 1) / 2 )) ] && break
       sleep 0.1
     done
     led=$(printf '%s\n' "${names[@]}" | sort | uniq -c | awk '{printf "%s%s: %s", (NR > 1 ? ", " : ""), $2, $1}')
@@ -464,16 +464,22 @@ if wants partitions; then
       # h2load's mean time per request, weighted by each process' calls (ms).
       H2_MEAN=$(awk '/^status codes:/ {n = $3} /^time for request:/ {m = $6; u = (m ~ /ms$/ ? 1 : (m ~ /us$/ ? 0.001 : 1000)); sub(/[a-z]+$/, "", m); s += m * u * n; t += n} END {printf "%.1f", (t > 0 ? s / t : 0)}' "$WORK"/h2-*.out)
     }
-    # measure CALLS [RATE]: REPEAT runs, each charged its CPU from /proc; prints the run with the median total.
-    measure() {
-      local runs median range
+    # every process of the row: the two replicas, then the cluster's nodes.
+    row_ticks() { for pid in "${pids[@]}"; do ticks "$pid"; done; for node in "${nodes[@]}"; do ticks "${node%% *}"; done; }
+    # partition_measure CALLS [RATE]: REPEAT runs, each charged its CPU from /proc; prints the run
+    # with the median total. With a RATE, each process' idle CPU (IDLE, ticks per second) is taken
+    # off, so the cells are the CPU the calls cost.
+    partition_measure() {
+      local runs median range rated=${2:-}
       runs=$(for run in $(seq "$REPEAT"); do
-        t0=(); t1=(); for pid in "${pids[@]}"; do t0+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t0+=("$(ticks "${node%% *}")"); done
-        h2p "$@"
-        for pid in "${pids[@]}"; do t1+=("$(ticks "$pid")"); done; for node in "${nodes[@]}"; do t1+=("$(ticks "${node%% *}")"); done
+        mapfile -t t0 < <(row_ticks); h2p "$@"; mapfile -t t1 < <(row_ticks)
         rep=0; pri=0; sec=0; cores=""
-        for i in 0 1; do d=$(( t1[i] - t0[i] )); rep=$((rep + d)); cores+="${cores:+ + }$(awk -v d="$d" -v hz="$TICK" -v s="$H2_SECONDS" 'BEGIN {printf "%.2f", d / hz / s}')"; done
-        for j in "${!nodes[@]}"; do d=$(( t1[j + 2] - t0[j + 2] )); [[ "${nodes[j]}" == *master ]] && pri=$((pri + d)) || sec=$((sec + d)); done
+        for i in "${!t0[@]}"; do
+          d=$(( t1[i] - t0[i] ))
+          [ -n "$rated" ] && d=$(awk -v d="$d" -v idle="${IDLE[i]}" -v s="$H2_SECONDS" 'BEGIN {d -= idle * s; printf "%d", (d > 0 ? d : 0)}')
+          if [ "$i" -lt 2 ]; then rep=$((rep + d)); cores+="${cores:+ + }$(awk -v d="$(( t1[i] - t0[i] ))" -v hz="$TICK" -v s="$H2_SECONDS" 'BEGIN {printf "%.2f", d / hz / s}')"
+          elif [[ "${nodes[i - 2]}" == *master ]]; then pri=$((pri + d)); else sec=$((sec + d)); fi
+        done
         printf '%s\t%s\n' "$(us $((rep + pri + sec)))" \
           "$H2_OK | $(awk -v c="$H2_OK" -v s="$H2_SECONDS" 'BEGIN {printf "%.0f", c / s}') | $H2_MEAN | $(us "$rep") | $(us "$pri") | $(us "$sec") | $(us $((rep + pri + sec))) | $cores"
       done)
@@ -487,8 +493,13 @@ if wants partitions; then
     ROW_OPS=("${ops[@]}")
     ok_answers() { statuses | awk '$1 == "OK" {s = $2} END {print s + 0}'; }
     before=$(ok_answers)
-    saturated=$(measure "$CALLS")
-    rated=$(measure $(( PARTITION_RATE * parts * DURATION )) "$PARTITION_RATE")
+    saturated=$(partition_measure "$CALLS")
+    # Idle: what every process spends per second with no calls (timers, heartbeats, the cluster bus).
+    mapfile -t i0 < <(row_ticks); sleep "$DURATION"; mapfile -t i1 < <(row_ticks)
+    IDLE=(); idle_cores=0
+    for i in "${!i0[@]}"; do IDLE+=("$(awk -v d="$(( i1[i] - i0[i] ))" -v s="$DURATION" 'BEGIN {print d / s}')"); idle_cores=$((idle_cores + i1[i] - i0[i])); done
+    idle_cores=$(awk -v d="$idle_cores" -v hz="$TICK" -v s="$DURATION" 'BEGIN {printf "%.2f", d / hz / s}')
+    rated=$(partition_measure $(( PARTITION_RATE * parts * DURATION )) "$PARTITION_RATE")
     after=$(ok_answers)
     stored=0; used=0
     for i in $(seq 0 $((parts - 1))); do
@@ -497,7 +508,7 @@ if wants partitions; then
     done
     answers="OK +$((after - before)) over the runs; sessions stored $stored, servers in use $used"
     SATURATED+=("| $parts | $saturated | $led | $answers |")
-    RATED+=("| $parts | $((PARTITION_RATE * parts)) | $rated | $led |")
+    RATED+=("| $parts | $((PARTITION_RATE * parts)) | $rated | $idle_cores | $led |")
     stop_replicas TERM
   done
   echo "At saturation (h2load closed loop, the same calls in flight in every row):"
@@ -506,10 +517,11 @@ if wants partitions; then
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
   printf '%s\n' "${SATURATED[@]}"
   echo
-  echo "At $PARTITION_RATE calls/s per partition (h2load --rps, $DURATION s per run; every leader sees the same rate, whatever P):"
+  echo "At $PARTITION_RATE calls/s per partition (h2load --rps, $DURATION s per run; every leader sees the same rate, whatever P). CPU per call"
+  echo "is what the calls added: each process' CPU with no calls, measured for $DURATION s before the runs, is taken off (idle cores: all processes then):"
   echo
-  echo "| partitions | offered calls/s | calls | calls/s | mean ms | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | leaders |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "| partitions | offered calls/s | calls | calls/s | mean ms | replica CPU µs/call | Redis primaries µs/call | Redis replicas µs/call | total µs/call | replica cores busy | idle cores | leaders |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"
   printf '%s\n' "${RATED[@]}"
   echo
 fi

@@ -73,14 +73,16 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
 
     /// <summary>
     /// The replicas that keep a warm copy of this partition (<see cref="WarmStandbys"/>), from one
-    /// read of the members and of the leader its last term named.
+    /// read of the members and of the leader its last term named; with several partitions, those
+    /// with room to lead one more first.
     /// </summary>
     public async Task<IReadOnlyList<Member>> WarmStandbysAsync()
     {
         var leader = redis.GetDatabase().HashGetAsync(keys.LeaderInfo, "replica");
         var members = await ReadAsync();
-        return WarmStandbys.Of(keys.Partition, (string?)await leader, Self, members,
-            time.GetUtcNow().ToUnixTimeMilliseconds(), options.Value.MemberTimeout, options.Value.WarmStandbys);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var fair = LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout));
+        return WarmStandbys.Of(keys.Partition, (string?)await leader, Self, members, now, options.Value.MemberTimeout, options.Value.WarmStandbys, fair);
     }
 
     public async Task<bool> IsWarmStandbyAsync() => (await WarmStandbysAsync()).Any(m => m.Replica == replica.Id);

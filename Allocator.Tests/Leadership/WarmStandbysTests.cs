@@ -8,8 +8,8 @@ public class WarmStandbysTests
     private const long Now = 100_000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    private static Member M(string id, string version = "1.0.0", bool lead = true, bool ready = true, long heartbeat = Now) =>
-        new(id, version, lead, ready, 0, heartbeat);
+    private static Member M(string id, string version = "1.0.0", bool lead = true, bool ready = true, long heartbeat = Now, int leads = 0) =>
+        new(id, version, lead, ready, 0, heartbeat, Leads: leads);
 
     private static string[] Standbys(int partition, string? leader, Member self, IEnumerable<Member> others, int count = 1) =>
         WarmStandbys.Of(partition, leader, self, others.Append(self), Now, Timeout, count).Select(m => m.Replica).ToArray();
@@ -41,6 +41,21 @@ public class WarmStandbysTests
         {
             Assert.Equal("new", Standbys(p, "a", M("b"), [M("a"), M("c"), M("new", "1.1.0")])[0]);
         }
+    }
+
+    [Fact]
+    public void A_replica_that_could_not_lead_one_more_partition_ranks_after_one_that_could()
+    {
+        // Two partitions, three replicas: a share of one each. r2 leads the other partition, so
+        // only r3 could take this one over; whatever the hash says, r3 keeps the copy.
+        for (var p = 0; p < 16; p++)
+        {
+            var standbys = WarmStandbys.Of(p, "r1", M("r2", leads: 1), [M("r1", leads: 1), M("r3"), M("r2", leads: 1)], Now, Timeout, count: 1, share: 1);
+            Assert.Equal("r3", Assert.Single(standbys).Replica);
+        }
+
+        // When nobody has room, the copy still goes somewhere: the next replica to lead gets room once a leader goes.
+        Assert.Single(WarmStandbys.Of(0, "r1", M("r2", leads: 1), [M("r1", leads: 1), M("r3", leads: 1)], Now, Timeout, count: 1, share: 1));
     }
 
     [Fact]
