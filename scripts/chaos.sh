@@ -12,11 +12,10 @@
 #   2 partitions, fleet fP placed in partition P, one load generator and row per partition):
 #   11 (kill -9 partition 0's leader, after a no-fault baseline of both in the same run):
 #   partition 0's longest gap <= lease TTL + 0.5 s; partition 1 keeps its leader (same epoch)
-#   and its p99 <= max(2 x its baseline p99, baseline p99 + 50 ms). Why that bound: the fronts
-#   partition 1 shares die and start again on a 2-core machine that also runs 6 Redis nodes and
-#   2 generators, so its tail moves even with its leader untouched (doubling, or 50 ms over a
-#   baseline of a few ms: a GC pause, a starting replica's compile), while a partition stalled
-#   with the other would wait a lease TTL (3 s), far beyond it.
+#   and never waits for one: its longest gap <= TTL / 2, where a partition stalled with the
+#   other would wait a lease TTL. Its p99 is printed beside its baseline, not asserted: the
+#   fronts it shares die and start again on a 2-core machine that also runs 6 Redis nodes and 2
+#   generators, and a starting replica's compile takes CPU from partition 1's leader.
 #   12 (kill -9 the primary of partition 0's slot: the cluster promotes its replica, the killed
 #   node rejoins as a replica; Allocator:MinReplicas=1) and 13 (move partition 0's slot to
 #   another primary and back, redis-cli --cluster reshard): gaps printed, not asserted.
@@ -574,7 +573,7 @@ scenario_11() {
   # A round: 2 s, the lease running out (TTL), the killed replica starting again (2-6 s), 1 s.
   local seconds=$((kills * (TTL + 9) + 3))
   partition_load 0 "11. kill -9 partition 0's leader x$kills" "$seconds" $(gap $((TTL * 1000 + 500)))
-  partition_load 1 "11. kill -9 partition 0's leader x$kills" "$seconds"; measuring
+  partition_load 1 "11. kill -9 partition 0's leader x$kills" "$seconds" $(gap $((TTL * 500))); measuring
   for _ in $(seq "$kills"); do
     sleep 2
     local l e; l=$(leader "$PREFIX:0"); e=$(epoch "$PREFIX:0")
@@ -586,16 +585,12 @@ scenario_11() {
   done
   still_loading 11
   finish
-  # Partition 1 is led by a replica that is never killed: same term throughout, and its p99
-  # within max(2 x baseline, baseline + 50 ms) (the header says why).
-  local now bound after; now=$(p99 1); after=$(epoch "$PREFIX:1")
-  bound=$(awk -v b="$base" 'BEGIN { printf "%.1f", (2 * b > b + 50 ? 2 * b : b + 50) }')
-  echo "    (scenario 11: partition 1's p99 ${now} ms beside ${base} ms without a fault, bound ${bound} ms; its epoch ${untouched} before, ${after} after)"
+  # Partition 1 is led by a replica that is never killed: same term throughout (its gap is its
+  # generator's requirement; the header says why its p99 is shown, not asserted).
+  local now after; now=$(p99 1); after=$(epoch "$PREFIX:1")
+  echo "    (scenario 11: partition 1's p99 ${now} ms beside ${base} ms without a fault; its epoch ${untouched} before, ${after} after)"
   if [ "$after" != "$untouched" ]; then
     echo "11: partition 1 changed leader (epoch $untouched -> $after): killing partition 0's leader must leave it alone" >&2; FAILED=$((FAILED + 1))
-  fi
-  if [ $SHORT = 0 ] && awk -v n="$now" -v b="$bound" 'BEGIN { exit !(n > b) }'; then
-    echo "11: partition 1's p99 ${now} ms is above ${bound} ms" >&2; FAILED=$((FAILED + 1))
   fi
   end; cluster_end
 }
