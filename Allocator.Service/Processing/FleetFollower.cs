@@ -23,6 +23,9 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     private RedisValue _position = "0-0";
     private string _shapes = "";
 
+    /// <summary>A term of this replica leads from the copy: there is nothing to follow until it ends.</summary>
+    public bool Taken => Volatile.Read(ref _taken);
+
     /// <summary>Catches up with the log if the copy is loaded and not taken.</summary>
     public async Task FollowAsync()
     {
@@ -253,7 +256,7 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                if (!membership.Ready) continue;
+                if (!membership.Ready || follower.Taken) continue; // a leader need not ask whether it is a standby
                 try
                 {
                     if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
