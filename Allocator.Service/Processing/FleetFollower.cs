@@ -47,9 +47,9 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     /// This replica is no longer one of the partition's warm standbys: free the copy (a term
     /// that leads from it keeps it). Following again starts from a fresh load.
     /// </summary>
-    public void Drop()
+    public async Task DropAsync()
     {
-        _gate.Wait();
+        await _gate.WaitAsync();
         try
         {
             if (_taken || _fleet is null) return;
@@ -64,9 +64,9 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     }
 
     /// <summary>The term that took the copy has ended: follow again (from a fresh load).</summary>
-    public void Release()
+    public async Task ReleaseAsync()
     {
-        _gate.Wait();
+        await _gate.WaitAsync();
         try
         {
             _taken = false;
@@ -260,7 +260,7 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
                 try
                 {
                     if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
-                    else follower.Drop();
+                    else await follower.DropAsync();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

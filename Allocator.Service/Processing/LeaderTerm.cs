@@ -75,7 +75,7 @@ public sealed class LeaderTerm(
         {
             if (source is not null) await source.DisposeAsync();
             metrics.SteppedDown(keys.Partition);
-            follower.Release();
+            await follower.ReleaseAsync();
         }
     }
 

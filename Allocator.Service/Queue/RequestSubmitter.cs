@@ -190,7 +190,8 @@ public sealed class RequestSubmitter(
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                if (attempt == 0) QueueLog.RequeueFailed(log, waiting.Count, RedisFailure.Short(e));
+                var count = waiting.Count;
+                if (attempt == 0) log.Report(e, "Queueing waiting calls again", (logger, reason) => QueueLog.RequeueFailed(logger, count, reason));
                 await Task.Delay(RequeueRetry, time);
                 waiting = waiting.Where(call => _waiting.TryGetValue(call.Id, out var now) && now == call).ToList();
             }

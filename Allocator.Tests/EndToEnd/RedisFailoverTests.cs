@@ -65,7 +65,20 @@ public class RedisFailoverTests
             return setup;
         }
 
-        public Task FailScriptsAsync() => AclAsync("-eval", "-evalsha", "-xreadgroup");
+        private Task FailScriptsAsync() => AclAsync("-eval", "-evalsha", "-xreadgroup");
+
+        /// <summary>
+        /// Makes the leader's scripts fail until its term has ended and its release has been
+        /// tried (and failed), then lets them run again: restoring earlier, on a busy machine,
+        /// would let the release succeed and leave nothing to free.
+        /// </summary>
+        public async Task EndTermWithItsLeaseAsync()
+        {
+            await FailScriptsAsync();
+            await Until.TrueAsync(() => Task.FromResult(Leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => Leader.Log);
+            await Until.TrueAsync(() => Task.FromResult(Leader.Log.Contains("Leader lease released and announced") || Leader.Log.Contains("Could not release the leader lease")),
+                "the replica tries to release its lease", () => Leader.Log);
+        }
 
         public Task RestoreScriptsAsync() => AclAsync("+eval", "+evalsha", "+xreadgroup");
 
@@ -89,8 +102,7 @@ public class RedisFailoverTests
 
         // The term ends on a Redis failure and its release fails too, so its lease stays (as on
         // a promoted replica that has the key).
-        await setup.FailScriptsAsync();
-        await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => leader.Log);
+        await setup.EndTermWithItsLeaseAsync();
         Assert.Equal(firstLock, (string?)await db.StringGetAsync(keys.Leader));
 
         await setup.RestoreScriptsAsync();
@@ -112,8 +124,7 @@ public class RedisFailoverTests
             "the standby is ready", () => standby.Log);
 
         // The leader's term ends on a Redis failure, and its copy of the fleet with it.
-        await setup.FailScriptsAsync();
-        await Until.TrueAsync(() => Task.FromResult(leader.Log.Contains("Leadership term ended by a Redis failure")), "the term ends", () => leader.Log);
+        await setup.EndTermWithItsLeaseAsync();
         await setup.RestoreScriptsAsync();
 
         await Until.TrueAsync(async () => (long?)await db.StringGetAsync(keys.Epoch) == 2, "a new term begins", () => leader.Log + standby.Log, seconds: 120);

@@ -45,18 +45,35 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         await signal.WaitForExitAsync();
     }
 
-    /// <summary>Kills a server of the test's own: an outage, as clients see a crash.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Kills a server of the test's own: an outage, as clients see a crash. With
+    /// <paramref name="keepData"/> it first saves its data (SAVE, as persistence would have),
+    /// which <see cref="StartAgainAsync"/> loads: an outage that loses nothing.
+    /// </summary>
+    public async Task StopAsync(bool keepData = false)
     {
+        var dump = Path.Combine(_dataFolder.FullName, "dump.rdb");
+        if (keepData)
+        {
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(ConnectionString + ",allowAdmin=true");
+            await admin.GetServer(ConnectionString).SaveAsync(SaveType.ForegroundSave);
+        }
+        else
+        {
+            File.Delete(dump);
+        }
+
         _process!.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>After <see cref="StopAsync"/>: a new, empty server on the same port.</summary>
+    /// <summary>After <see cref="StopAsync"/>: a new server on the same port, empty unless the stop kept the data.</summary>
     public async Task StartAgainAsync() => ConnectionString = await StartLocalAsync(Port);
 
     private RedisContainer? _container;
     private Process? _process;
+    // Where a server of the test's own keeps a dump (only StopAsync(keepData) writes one).
+    private readonly DirectoryInfo _dataFolder = Directory.CreateTempSubdirectory("allocator-redis-");
 
     public string ConnectionString { get; private set; } = "";
     public ConnectionMultiplexer Connection { get; private set; } = null!;
@@ -76,6 +93,8 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+
+        _dataFolder.Delete(recursive: true);
     }
 
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
@@ -101,7 +120,7 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
     private async Task<string> StartLocalAsync(int? samePort = null)
     {
         var port = samePort ?? FreePort();
-        var info = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes {_arguments}")
+        var info = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes --dir {_dataFolder.FullName} {_arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

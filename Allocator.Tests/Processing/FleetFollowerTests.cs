@@ -108,7 +108,7 @@ public class FleetFollowerTests
         await s.Follower.FollowAsync(); // leading: must not touch the term's fleet
         Assert.Equal(8, taken.Find("default/a")!.Counters["rooms"].Count);
 
-        s.Follower.Release();
+        await s.Follower.ReleaseAsync();
         var (fresh, warm, _) = await s.Follower.TakeAsync();
         Assert.False(warm); // reloaded from the hash, not the term's edited copy
         await AssertMirrorsHashAsync(s, fresh);

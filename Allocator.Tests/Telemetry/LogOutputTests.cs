@@ -56,7 +56,9 @@ public partial class LogOutputTests
             "--Logging:LogLevel:Allocator.Service.Leadership=Debug"); // shows that the loops keep failing, quietly
         await replica.WaitForLogAsync("Leading: replica log-outage");
 
-        await redis.StopAsync();
+        // An outage that loses nothing (Redis comes back with its data): a restart that lost the
+        // term's streams is an error of its own, and a short outage may not end the term.
+        await redis.StopAsync(keepData: true);
         await replica.WaitForLogAsync($"Redis {endpoint} unreachable");
         var e = await Assert.ThrowsAsync<RpcException>(() => replica.Allocation.AllocateAsync(SessionRequests.HighDensity("demo", "rooms")).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
@@ -69,8 +71,8 @@ public partial class LogOutputTests
         await replica.WaitForLogAsync($"Redis {endpoint} reachable again after");
 
         var warnings = Lines(replica).Where(l => l.Contains(" warn: ") || l.Contains(" fail: ") || l.Contains(" crit: ")).ToList();
-        var warning = Assert.Single(warnings);
-        Assert.Contains($"Redis {endpoint} unreachable", warning);
+        Assert.True(warnings.Count == 1, string.Join("\n", warnings));
+        Assert.Contains($"Redis {endpoint} unreachable", warnings[0]);
         Assert.DoesNotContain("IOCP", replica.Log);
     }
 
