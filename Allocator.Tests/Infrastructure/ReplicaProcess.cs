@@ -126,7 +126,19 @@ public sealed class ReplicaProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
+        KeepLog();
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// With <c>ALLOCATOR_TEST_LOGS</c> set to a folder, every replica's whole log is written there
+    /// when it is disposed: what a failed run's replicas said, which a test's message rarely shows.
+    /// </summary>
+    private void KeepLog()
+    {
+        if (Environment.GetEnvironmentVariable("ALLOCATOR_TEST_LOGS") is not { Length: > 0 } folder) return;
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-{Id}-{_process.Id}.log"), Log);
     }
 
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
