@@ -241,9 +241,9 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 }
 
 /// <summary>
-/// Replays the change log every FollowInterval while this replica is one of the partition's
-/// warm standbys (<see cref="Leadership.WarmStandbys"/>), and drops the copy when it stops being
-/// one. Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
+/// Replays the change log every FollowInterval while this replica keeps a warm copy (one of the
+/// partition's warm standbys, <see cref="Leadership.WarmStandbys"/>, or the replica the last term
+/// named, whose own term may be starting), and drops the copy when it stops keeping one. Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
 /// hands over on SIGTERM would otherwise reload the whole hash while its successor takes the
 /// first batches.
 /// </summary>
@@ -259,7 +259,7 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
                 if (!membership.Ready || follower.Taken) continue; // a leader need not ask whether it is a standby
                 try
                 {
-                    if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
+                    if (await membership.KeepsWarmCopyAsync()) await follower.FollowAsync();
                     else await follower.DropAsync();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

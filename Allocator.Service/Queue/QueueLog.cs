@@ -7,4 +7,7 @@ internal static partial class QueueLog
 
     [LoggerMessage(4002, LogLevel.Information, "Reconnected to Redis: {Count} waiting calls queued again (same ids)")]
     public static partial void Requeued(ILogger logger, int count);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Queueing calls has taken {Elapsed} ms so far; thread pool {Threads} threads, {Queued} work items queued; Redis: {Status}")]
+    public static partial void EnqueueSlow(ILogger logger, long elapsed, int threads, long queued, string status);
 }

@@ -52,7 +52,8 @@ public class EnqueueScriptTests
         await using var redis = await RedisServer.StartOwnAsync();
         var keys = new KeyLayout(RedisServer.UniquePrefix(nameof(EnqueueScriptTests)));
         var batcher = new Allocator.Service.Queue.EnqueueBatcher(redis.Connection, new EnqueueScript(keys),
-            Microsoft.Extensions.Options.Options.Create(new RedisOptions()));
+            Microsoft.Extensions.Options.Options.Create(new RedisOptions()), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Allocator.Service.Queue.EnqueueBatcher>.Instance);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => batcher.EnqueueAsync(false, $"r{i}", [new("id", $"r{i}")])));
 
