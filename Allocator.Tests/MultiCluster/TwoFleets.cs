@@ -40,6 +40,9 @@ public sealed class TwoFleets : IAsyncLifetime
         Alpha = await ReplicaGroup.StartAsync(alphaRedis, RedisServer.UniquePrefix("alpha"), 2, "alpha-",
             "--Allocator:Inventory:DemoFleet=servers=1,nodes=1,capacity=1,counter=rooms,fleet=fo,namespace=default",
             "--Allocator:MultiCluster:Enabled=true", "--Allocator:MultiCluster:ClusterName=alpha",
+            // As the replicas' 30 s default deadline: beta's first call (a TLS handshake, a cold
+            // path) must not fail on time while the rest of the suite shares the machine.
+            "--Allocator:MultiCluster:ClusterTimeout=00:00:30",
             $"--Allocator:MultiCluster:PolicyFile={policies}", $"--Allocator:MultiCluster:SecretDirectory={secrets}");
     }
 
