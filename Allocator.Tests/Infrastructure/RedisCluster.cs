@@ -15,6 +15,9 @@ public sealed class RedisCluster : IAsyncDisposable
 
     private readonly string _dir = Directory.CreateTempSubdirectory("redis-cluster-").FullName;
     private readonly Dictionary<int, Process> _nodes = [];
+    // Each node's cluster bus port, chosen free like the node's: the default (port + 10000) does
+    // not exist for a free port above 55535, and redis-server refuses to start there.
+    private readonly Dictionary<int, int> _busPorts = [];
 
     public IReadOnlyList<int> Ports { get; private set; } = [];
 
@@ -29,6 +32,7 @@ public sealed class RedisCluster : IAsyncDisposable
         try
         {
             cluster.Ports = Enumerable.Range(0, 6).Select(_ => RedisServer.FreePort()).ToArray();
+            foreach (var port in cluster.Ports) cluster._busPorts[port] = RedisServer.FreePort();
             foreach (var port in cluster.Ports) cluster.StartNode(port);
             foreach (var port in cluster.Ports) await WaitForPingAsync(port);
             var create = await RunAsync("redis-cli", $"--cluster create {string.Join(" ", cluster.Ports.Select(p => $"127.0.0.1:{p}"))} --cluster-replicas 1 --cluster-yes");
@@ -118,7 +122,7 @@ public sealed class RedisCluster : IAsyncDisposable
     private void StartNode(int port)
     {
         var info = new ProcessStartInfo("redis-server",
-            $"--port {port} --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes-{port}.conf --cluster-node-timeout {NodeTimeoutMs} " +
+            $"--port {port} --cluster-port {_busPorts[port]} --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes-{port}.conf --cluster-node-timeout {NodeTimeoutMs} " +
             // The shards whose primaries are up keep serving while one fails over.
             "--cluster-require-full-coverage no " +
             // A log file, not a pipe nobody reads: a full pipe would freeze the node.
