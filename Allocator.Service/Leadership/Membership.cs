@@ -76,28 +76,16 @@ public sealed class Membership(IConnectionMultiplexer redis, KeyLayout keys, Rep
     /// read of the members and of the leader its last term named; with several partitions, those
     /// with room to lead one more first.
     /// </summary>
-    public async Task<IReadOnlyList<Member>> WarmStandbysAsync() => (await ReadStandbysAsync()).Standbys;
-
-    /// <summary>
-    /// Whether this replica keeps a warm copy: it is a warm standby, or the replica the last term
-    /// named. That one's term may be starting (<c>begin_term.lua</c> names it before the term
-    /// takes the copy), or it may lead again if its term ended and nobody else took over.
-    /// </summary>
-    public async Task<bool> KeepsWarmCopyAsync()
+    public async Task<IReadOnlyList<Member>> WarmStandbysAsync()
     {
-        var (leader, standbys) = await ReadStandbysAsync();
-        return leader == replica.Id || standbys.Any(m => m.Replica == replica.Id);
-    }
-
-    private async Task<(string? Leader, IReadOnlyList<Member> Standbys)> ReadStandbysAsync()
-    {
-        var leaderRead = redis.GetDatabase().HashGetAsync(keys.LeaderInfo, "replica");
+        var leader = redis.GetDatabase().HashGetAsync(keys.LeaderInfo, "replica");
         var members = await ReadAsync();
-        var leader = (string?)await leaderRead;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var fair = LeaderShare.Of(share.Partitions, SuccessionPolicy.Leaders(members, now, options.Value.MemberTimeout));
-        return (leader, WarmStandbys.Of(keys.Partition, leader, Self, members, now, options.Value.MemberTimeout, options.Value.WarmStandbys, fair));
+        return WarmStandbys.Of(keys.Partition, (string?)await leader, Self, members, now, options.Value.MemberTimeout, options.Value.WarmStandbys, fair);
     }
+
+    public async Task<bool> IsWarmStandbyAsync() => (await WarmStandbysAsync()).Any(m => m.Replica == replica.Id);
 
     /// <summary>
     /// Who this replica should leave a lease to, from one read of the members. Newer: a live,

@@ -19,12 +19,19 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Fleet? _fleet;
     private bool _taken;
+    private bool _claimed;
     private long _seq;
     private RedisValue _position = "0-0";
     private string _shapes = "";
 
-    /// <summary>A term of this replica leads from the copy: there is nothing to follow until it ends.</summary>
-    public bool Taken => Volatile.Read(ref _taken);
+    /// <summary>A term of this replica leads from the copy, or is starting: there is nothing to follow until it ends.</summary>
+    public bool Taken => Volatile.Read(ref _taken) || Volatile.Read(ref _claimed);
+
+    /// <summary>A term of this replica is starting and will take the copy: it is not dropped meanwhile.</summary>
+    public void Claim() => Volatile.Write(ref _claimed, true);
+
+    /// <summary>The term that claimed the copy did not begin (fenced, or Redis failed): following goes on.</summary>
+    public void Unclaim() => Volatile.Write(ref _claimed, false);
 
     /// <summary>Catches up with the log if the copy is loaded and not taken.</summary>
     public async Task FollowAsync()
@@ -52,7 +59,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         await _gate.WaitAsync();
         try
         {
-            if (_taken || _fleet is null) return;
+            if (Taken || _fleet is null) return;
             _fleet = null;
             FollowLog.Dropped(log);
         }
@@ -70,6 +77,7 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
         try
         {
             _taken = false;
+            _claimed = false;
             _fleet = null;
         }
         finally
@@ -241,9 +249,10 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 }
 
 /// <summary>
-/// Replays the change log every FollowInterval while this replica keeps a warm copy (one of the
-/// partition's warm standbys, <see cref="Leadership.WarmStandbys"/>, or the replica the last term
-/// named, whose own term may be starting), and drops the copy when it stops keeping one. Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
+/// Replays the change log every FollowInterval while this replica is one of the partition's
+/// warm standbys (<see cref="Leadership.WarmStandbys"/>), and drops the copy when it stops being
+/// one, unless a term of its own has claimed it (its term is starting: <c>begin_term.lua</c>
+/// names it the leader, so it is no standby any more, before the term takes the copy). Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
 /// hands over on SIGTERM would otherwise reload the whole hash while its successor takes the
 /// first batches.
 /// </summary>
@@ -259,7 +268,7 @@ public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership
                 if (!membership.Ready || follower.Taken) continue; // a leader need not ask whether it is a standby
                 try
                 {
-                    if (await membership.KeepsWarmCopyAsync()) await follower.FollowAsync();
+                    if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
                     else await follower.DropAsync();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

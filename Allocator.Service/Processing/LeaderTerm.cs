@@ -34,20 +34,24 @@ public sealed class LeaderTerm(
     {
         var db = redis.Database;
         var started = Stopwatch.StartNew();
-        var begun = await beginTerm.RunAsync(db, lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds());
-        if (begun is not var (epoch, commit))
+        // begin_term names this replica the leader, after which it is no warm standby: the copy
+        // the term is about to take must not be dropped meanwhile.
+        follower.Claim();
+        (long Epoch, long Commit)? begun;
+        try
         {
-            ProcessingLog.Fenced(log, replica.Id, 0);
-            return;
+            begun = await BeginAsync(db, lease, stopping);
+        }
+        catch
+        {
+            follower.Unclaim();
+            throw;
         }
 
-        lease.Epoch = epoch;
-        // The new epoch (which fences every older leader) is on MinReplicas replicas before this
-        // term writes anything, and so is everything committed before it: the mark may rise.
-        if (acks.Required)
+        if (begun is not var (epoch, commit))
         {
-            if (!await acks.WaitAsync(db, keys.Commit, () => lease.StillHeld && !stopping.IsCancellationRequested)) return;
-            await release.RunAsync(db, commit, []);
+            follower.Unclaim();
+            return;
         }
 
         metrics.TermBegan();
@@ -77,6 +81,31 @@ public sealed class LeaderTerm(
             metrics.SteppedDown(keys.Partition);
             await follower.ReleaseAsync();
         }
+    }
+
+    /// <summary>
+    /// begin_term, then (with MinReplicas) the new epoch on enough replicas: the term's epoch and
+    /// commit counter, or null when the lease was no longer ours or replicas did not answer in time.
+    /// </summary>
+    private async Task<(long Epoch, long Commit)?> BeginAsync(IDatabase db, Lease lease, CancellationToken stopping)
+    {
+        var begun = await beginTerm.RunAsync(db, lease.LockId, replica.Id, replica.Version, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (begun is not var (epoch, commit))
+        {
+            ProcessingLog.Fenced(log, replica.Id, 0);
+            return null;
+        }
+
+        lease.Epoch = epoch;
+        // The new epoch (which fences every older leader) is on MinReplicas replicas before this
+        // term writes anything, and so is everything committed before it: the mark may rise.
+        if (acks.Required)
+        {
+            if (!await acks.WaitAsync(db, keys.Commit, () => lease.StillHeld && !stopping.IsCancellationRequested)) return null;
+            await release.RunAsync(db, commit, []);
+        }
+
+        return (epoch, commit);
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ public sealed class LeaderWarmup(
         try
         {
             // A warm standby must hold its copy of the fleet before it counts as ready.
-            if (await membership.KeepsWarmCopyAsync()) await follower.FollowAsync();
+            if (await membership.IsWarmStandbyAsync()) await follower.FollowAsync();
             await RehearseAsync(decider, json, now);
         }
         catch (Exception e) when (e is not OperationCanceledException)

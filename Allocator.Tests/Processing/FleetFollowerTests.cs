@@ -115,6 +115,31 @@ public class FleetFollowerTests
     }
 
     [Fact]
+    public async Task A_copy_claimed_by_a_starting_term_is_not_dropped_and_is_handed_over_warm()
+    {
+        var s = await SetUpAsync(nameof(A_copy_claimed_by_a_starting_term_is_not_dropped_and_is_handed_over_warm));
+        await CommitAsync(s, [Server("a", 0), Server("b", 0)]);
+        await s.Follower.FollowAsync();
+
+        // begin_term has named this replica the leader, so the follower loop finds it is no
+        // standby any more; the term that claimed the copy still takes it warm.
+        s.Follower.Claim();
+        Assert.True(s.Follower.Taken);
+        await s.Follower.DropAsync();
+        var (fleet, warm, _) = await s.Follower.TakeAsync();
+        Assert.True(warm);
+        await AssertMirrorsHashAsync(s, fleet);
+
+        // A claim given back (the term did not begin) lets the copy be dropped again.
+        await s.Follower.ReleaseAsync();
+        await s.Follower.FollowAsync();
+        s.Follower.Claim();
+        s.Follower.Unclaim();
+        await s.Follower.DropAsync();
+        Assert.False((await s.Follower.TakeAsync()).Warm);
+    }
+
+    [Fact]
     public async Task A_copy_ahead_of_a_Redis_that_went_back_is_not_handed_over()
     {
         var s = await SetUpAsync(nameof(A_copy_ahead_of_a_Redis_that_went_back_is_not_handed_over));
