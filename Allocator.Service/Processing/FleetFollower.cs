@@ -251,10 +251,10 @@ public sealed class FleetFollower(IConnectionMultiplexer redis, KeyLayout keys, 
 /// <summary>
 /// Replays the change log every FollowInterval while this replica is one of the partition's
 /// warm standbys (<see cref="Leadership.WarmStandbys"/>), and drops the copy when it stops being
-/// one, unless a term of its own has claimed it (its term is starting: <c>begin_term.lua</c>
-/// names it the leader, so it is no standby any more, before the term takes the copy). Not before warm-up (which loads the copy itself) nor once shutting down: a leader that
-/// hands over on SIGTERM would otherwise reload the whole hash while its successor takes the
-/// first batches.
+/// one, unless a term of its own has claimed it (<c>begin_term.lua</c> names the replica the
+/// leader, so no standby, before its term takes the copy). Not before warm-up (which loads the
+/// copy itself) nor once shutting down: a leader that hands over on SIGTERM would otherwise
+/// reload the whole hash while its successor takes the first batches.
 /// </summary>
 public sealed class FleetFollowing(FleetFollower follower, Leadership.Membership membership, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<FleetFollowing> log) : BackgroundService
 {
